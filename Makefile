@@ -1,0 +1,54 @@
+# Two commands for a newcomer: `make demo` and `make test`. Everything else is
+# a step of those two. Only python3, git and make are assumed on the machine.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := $(CURDIR)/.venv
+PY := $(VENV)/bin/python
+COLLECTIONS := $(VENV)/collections
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := false
+export ANSIBLE_LOCALHOST_WARNING := false
+export ANSIBLE_INVENTORY_UNPARSED_WARNING := false
+export PATH := $(VENV)/bin:$(PATH)
+
+.PHONY: venv test unit integration ansible sanity molecule demo forge bench clean
+
+venv: $(VENV)/.stamp
+
+# The collection is linked into a collections path so that Ansible finds
+# gizzahub.bulk_clone from this checkout, with no `ansible-galaxy install`.
+$(VENV)/.stamp: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	mkdir -p $(COLLECTIONS)/ansible_collections/gizzahub
+	ln -sfn $(CURDIR) $(COLLECTIONS)/ansible_collections/gizzahub/bulk_clone
+	touch $@
+
+test: venv
+	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration
+	$(MAKE) --no-print-directory sanity
+
+unit: venv
+	$(PY) -m pytest -q tests/unit
+
+integration: venv
+	$(PY) -m pytest -q tests/integration
+
+sanity: venv
+	bash tests/sanity/run.sh
+
+molecule: venv
+	cd roles/workspace && $(VENV)/bin/molecule test
+
+forge: venv
+	$(PY) -m tests.forge --spec github:acme:50 --spec gitlab:platform/backend:30 --spec gitea:tools:20
+
+demo: venv
+	bash tests/demo/run.sh
+
+bench: venv
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache
