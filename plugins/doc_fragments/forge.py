@@ -1,0 +1,164 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+
+from __future__ import annotations
+
+
+class ModuleDocFragment(object):
+
+    # The forge, its credentials and the owners to list (plugins/module_utils/argspec.py FORGE_SPEC).
+    DOCUMENTATION = r'''
+options:
+  provider:
+    description:
+      - Which kind of forge to talk to.
+    type: str
+    default: github
+    choices: [github, gitlab, gitea]
+  api_url:
+    description:
+      - Base URL of the forge's API.
+      - GitHub.com is V(https://api.github.com) (the default for O(provider=github)); GitHub Enterprise
+        Server is V(https://HOST/api/v3).
+      - GitLab is the instance URL, for example V(https://gitlab.com) (the default for O(provider=gitlab)).
+      - Gitea and Forgejo have no default; give the server's URL, for example V(https://gitea.example.com).
+    type: str
+    aliases: [url]
+  token:
+    description:
+      - Token used for the API and, through the process environment only, for git.
+      - When not given, taken from the environment of the host running the module,
+        E(BULK_CLONE_TOKEN), then E(GITHUB_TOKEN) or E(GH_TOKEN) (GitHub), E(GITLAB_TOKEN) (GitLab),
+        E(GITEA_TOKEN) (Gitea).
+      - Without a token only public repositories are listed, under the forge's anonymous rate limit.
+    type: str
+  app_id:
+    description:
+      - GitHub App ID (or client ID), to authenticate as an app installation instead of with O(token).
+      - Requires O(app_private_key) and O(app_installation_id). Installation tokens are renewed before they expire.
+    type: str
+  app_private_key:
+    description:
+      - PEM private key of the GitHub App named by O(app_id).
+    type: str
+  app_installation_id:
+    description:
+      - Installation ID of the GitHub App named by O(app_id).
+    type: int
+  owners:
+    description:
+      - Organizations, GitLab groups (full path, subgroups included) or users whose repositories to list.
+      - Leave empty with O(owner_kind=self) or O(owner_kind=installation).
+    type: list
+    elements: str
+    default: []
+    aliases: [owner, org, orgs]
+  owner_kind:
+    description:
+      - What the names in O(owners) are. V(auto) asks the forge (organization or group first, then user).
+      - V(self) lists the repositories the token's own user owns (GitHub).
+      - V(installation) lists every repository a GitHub App installation can see.
+      - V(org) exists on GitHub and Gitea, V(group) on GitLab.
+    type: str
+    default: auto
+    choices: [auto, org, user, group, self, installation]
+  api:
+    description:
+      - GitHub only. V(graphql) moves an order of magnitude fewer bytes per repository than V(rest).
+    type: str
+    default: rest
+    choices: [rest, graphql]
+  max_wait:
+    description:
+      - Longest single wait in seconds for a rate limit to reset. A longer one fails with a message
+        naming the limit and the reset time, instead of hanging.
+    type: float
+    default: 900.0
+  max_calls_per_second:
+    description:
+      - Optional ceiling on API calls per second, on top of the forge's own rate-limit headers.
+    type: float
+  validate_certs:
+    description:
+      - Verify the forge's TLS certificate.
+    type: bool
+    default: true
+  timeout:
+    description:
+      - Seconds to wait for one API response.
+    type: float
+    default: 30.0
+requirements:
+  - PyGithub >= 2.4 (O(provider=github))
+  - python-gitlab >= 4.4 (O(provider=gitlab))
+  - requests, backoff, ratelimit
+'''
+
+    # Which repositories to keep (argspec.py SELECTION_SPEC).
+    SELECTION = r'''
+options:
+  include:
+    description:
+      - Keep only repositories matching one of these regular expressions (Python C(re.search)).
+      - A pattern containing C(/) is matched against the full path (C(owner/name), GitLab subgroups
+        included), any other against the name.
+    type: list
+    elements: str
+    default: []
+  exclude:
+    description:
+      - Drop repositories matching one of these regular expressions (matched like O(include)).
+    type: list
+    elements: str
+    default: []
+  topics_any:
+    description:
+      - Keep only repositories carrying at least one of these topics.
+    type: list
+    elements: str
+    default: []
+  topics_all:
+    description:
+      - Keep only repositories carrying all of these topics.
+    type: list
+    elements: str
+    default: []
+  archived:
+    description:
+      - Whether archived repositories are included, excluded, or the only ones kept.
+    type: str
+    default: include
+    choices: [include, exclude, only]
+  forks:
+    description:
+      - Whether forks are included, excluded, or the only ones kept.
+    type: str
+    default: include
+    choices: [include, exclude, only]
+  empty:
+    description:
+      - Whether repositories without commits are included, excluded, or the only ones kept.
+    type: str
+    default: include
+    choices: [include, exclude, only]
+  visibility:
+    description:
+      - Keep only repositories of these visibilities. Empty keeps all.
+    type: list
+    elements: str
+    default: []
+    choices: [public, private, internal]
+  languages:
+    description:
+      - Keep only repositories whose primary language is one of these (case-insensitive).
+    type: list
+    elements: str
+    default: []
+  shard:
+    description:
+      - V(i/N) keeps only the repositories of shard V(i) of V(N) (V(i) counts from 0).
+      - A stable hash of the full path assigns every repository to exactly one shard, so N hosts
+        or N CI jobs each given a different V(i) cover the owners once between them.
+    type: str
+'''

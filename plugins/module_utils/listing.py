@@ -1,0 +1,138 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+"""List -> select: every selected repo of the given owners, streamed.
+
+This is the first half of the pipeline and the whole of org_repos. Repos
+flow through one at a time; what is kept between them is a set of keys (to
+list a repo once even when two owners overlap) and counters.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Set, Tuple
+
+from .config import ForgeConfig, OwnerRef
+from .limiter import Limiter
+from .providers.base import Provider
+from .repo import Repo
+from .selection import Selection
+
+# (library to install, whether it imported, its import traceback) per provider.
+def missing_library(provider: str) -> Optional[Tuple[str, str]]:
+    """The pip package a provider needs and the import error, or None."""
+    if provider == "github":
+        from .providers import github as mod
+        if not mod.HAS_PYGITHUB:
+            return "PyGithub", mod.PYGITHUB_IMPORT_ERROR or ""
+    elif provider == "gitlab":
+        from .providers import gitlab as mod
+        if not mod.HAS_PYTHON_GITLAB:
+            return "python-gitlab", mod.PYTHON_GITLAB_IMPORT_ERROR or ""
+    from .providers import gitea as mod
+    if not mod.HAS_REQUESTS:
+        return "requests", mod.REQUESTS_IMPORT_ERROR or ""
+    from . import limiter as lim
+    if not getattr(lim, "HAS_BACKOFF", True):
+        return "backoff", getattr(lim, "BACKOFF_IMPORT_ERROR", "") or ""
+    return None
+
+
+def make_limiter(cfg: ForgeConfig, on_wait: Optional[Callable[[float, str], None]] = None) -> Limiter:
+    return Limiter(
+        max_wait=cfg.max_wait,
+        secondary_min_wait=cfg.secondary_min_wait,
+        max_tries=cfg.max_tries,
+        backoff_base=cfg.retry_base,
+        max_calls_per_second=cfg.max_calls_per_second,
+        on_wait=on_wait,
+        name={"github": "GitHub", "gitlab": "GitLab", "gitea": "Gitea"}[cfg.provider],
+    )
+
+
+def make_provider(cfg: ForgeConfig, limiter: Optional[Limiter] = None) -> Provider:
+    limiter = limiter or make_limiter(cfg)
+    if cfg.provider == "github":
+        from .providers.github import GitHubProvider
+        return GitHubProvider(cfg, limiter)
+    if cfg.provider == "gitlab":
+        from .providers.gitlab import GitLabProvider
+        return GitLabProvider(cfg, limiter)
+    from .providers.gitea import GiteaProvider
+    return GiteaProvider(cfg, limiter)
+
+
+@dataclass
+class ListingCounts:
+    listed: int = 0
+    selected: int = 0
+    excluded: Counter = field(default_factory=Counter)
+    per_owner: Counter = field(default_factory=Counter)
+
+
+class Listing:
+    """Iterate the selected repos of several owners, each repo once."""
+
+    def __init__(self, provider: Provider, owners: Sequence[OwnerRef], selection: Selection) -> None:
+        self.provider = provider
+        self.owners = tuple(owners)
+        self.selection = selection
+        self.counts = ListingCounts()
+        self._seen: Set[int] = set()
+        self.complete = False
+
+    def __iter__(self) -> Iterator[Repo]:
+        for owner in self.owners:
+            for repo in self.provider.iter_repos(owner):
+                if repo.id in self._seen:
+                    continue
+                self._seen.add(repo.id)
+                self.counts.listed += 1
+                reason = self.selection.why_not(repo)
+                if reason is not None:
+                    self.counts.excluded[reason.split(":")[0]] += 1
+                    continue
+                self.counts.selected += 1
+                self.counts.per_owner[owner.name or owner.kind] += 1
+                yield repo
+        self.complete = True
+
+    def stats(self) -> Dict[str, Any]:
+        """Request statistics for results and summaries."""
+        lim = self.provider.limiter.stats
+        budget = {}
+        for resource, b in (getattr(lim, "budgets", None) or {}).items():
+            budget[resource] = {"limit": b.limit, "remaining": b.remaining, "reset_at": b.reset_at}
+        return {
+            "requests": self.provider.stats.requests,
+            "pages": self.provider.stats.pages,
+            "duplicates_dropped": self.provider.stats.duplicates,
+            "retries": lim.retries,
+            "seconds_waited": round(lim.waited_seconds, 3),
+            "rate_limit": budget,
+            "listed": self.counts.listed,
+            "selected": self.counts.selected,
+            "excluded": dict(self.counts.excluded),
+        }
+
+
+def open_listing(forge: Dict[str, Any], owners: Sequence[str], owner_kind: Optional[str],
+                 selection: Dict[str, Any],
+                 on_wait: Optional[Callable[[float, str], None]] = None) -> Listing:
+    """Validate every option first, so a bad one fails before any request."""
+    from .config import build_forge_config, build_owners
+    from .selection import compile_selection
+    cfg = build_forge_config(**forge)
+    owner_refs = build_owners(cfg.provider, owners, owner_kind)
+    sel = compile_selection(**selection)
+    return Listing(make_provider(cfg, make_limiter(cfg, on_wait)), owner_refs, sel)
+
+
+def list_repos(forge: Dict[str, Any], owners: Sequence[str], owner_kind: Optional[str],
+               selection: Dict[str, Any], fields: Tuple[str, ...] = ()) -> Dict[str, Any]:
+    """What org_repos returns: the selected repos, their count and the listing's cost."""
+    listing = open_listing(forge, owners, owner_kind, selection)
+    repos = [repo.as_dict(fields or None) for repo in listing]
+    return {"repos": repos, "count": len(repos), "stats": listing.stats()}

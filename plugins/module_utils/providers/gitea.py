@@ -1,0 +1,164 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+"""Gitea and Forgejo, on plain requests.
+
+Written by hand because the dependency set has no Gitea client for Python
+(the maintained SDK is Go) and the listing needs only a few GETs. The server
+caps `limit` at its MAX_RESPONSE_ITEMS silently, so we ask /settings/api for
+the cap once and page with exactly that size; a short page or a missing
+rel="next" ends the listing.
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any, Dict, Optional
+from urllib.parse import quote
+
+from ..config import ForgeConfig, OwnerRef
+from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
+from ..limiter import Limiter, SecondaryLimit, Transient
+from ..paginator import Page
+from ..repo import Repo
+from .base import GitAuth, Provider, parse_link_header
+
+try:
+    import requests
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError:
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = traceback.format_exc()
+
+
+def gitea_api_base(api_url: str) -> str:
+    url = api_url.rstrip("/")
+    return url if url.endswith("/api/v1") else url + "/api/v1"
+
+
+class GiteaProvider(Provider):
+    name = "gitea"
+
+    def __init__(self, cfg: ForgeConfig, limiter: Limiter) -> None:
+        super().__init__(cfg, limiter)
+        self._base = gitea_api_base(cfg.api_url)
+        self._session = requests.Session()
+        self._session.headers["User-Agent"] = "gizzahub-bulk-clone"
+        self._session.headers["Accept"] = "application/json"
+        if cfg.token:
+            self._session.headers["Authorization"] = "token %s" % cfg.token
+        self._page_size: Optional[int] = None
+
+    def git_auth(self) -> GitAuth:
+        token = self.cfg.token
+        return GitAuth("oauth2", (lambda: token) if token else None)
+
+    def _get(self, path: str, params: Optional[Dict[str, Any]], what: str):
+        url = path if path.startswith("http") else self._base + path
+
+        def attempt():
+            self.stats.requests += 1
+            try:
+                response = self._session.get(url, params=params, timeout=self.cfg.timeout,
+                                             verify=self.cfg.validate_certs)
+            except requests.exceptions.RequestException as exc:
+                raise Transient("%s: cannot reach %s (%s)" % (what, self._base, exc.__class__.__name__))
+            self.limiter.observe(response.headers)
+            status = response.status_code
+            if status == 401:
+                raise AuthError("Gitea at %s rejected the token (401) during %s: check `token`"
+                                % (self._base, what))
+            if status == 404:
+                raise _NotFound(what)
+            if status == 429:
+                retry_after = response.headers.get("Retry-After")
+                raise SecondaryLimit(float(retry_after) if retry_after and retry_after.isdigit() else None,
+                                     None, None, "Gitea throttled %s (429)" % what)
+            if status >= 500:
+                raise Transient("%s: Gitea answered %d" % (what, status))
+            if status == 403:
+                raise ForgeError("Gitea refused %s (403): the token lacks access" % what)
+            if status >= 400:
+                raise ForgeError("Gitea answered %d to %s: %s" % (status, what, response.text[:200]))
+            try:
+                return response, response.json()
+            except ValueError as exc:
+                raise Transient("%s: unreadable JSON from %s (%s)" % (what, self._base, exc))
+        return self.limiter.call(attempt, what=what)
+
+    def _check_api(self) -> None:
+        try:
+            _, data = self._get("/version", None, "GET /version")
+        except (_NotFound, ForgeError):
+            data = None
+        if not isinstance(data, dict) or "version" not in data:
+            raise ConfigError("api_url %s does not answer like a Gitea or Forgejo server "
+                              "(no /api/v1/version): give the server's base URL" % self.cfg.api_url)
+
+    def _page_limit(self) -> int:
+        if self._page_size is None:
+            try:
+                _, settings = self._get("/settings/api", None, "GET /settings/api")
+                cap = int(settings.get("max_response_items") or 50)
+            except (_NotFound, ForgeError, ValueError, TypeError):
+                cap = 50
+            self._page_size = max(1, min(self.cfg.per_page, cap))
+        return self._page_size
+
+    def _resolve(self, owner: OwnerRef) -> str:
+        name = quote(owner.name, safe="")
+        if owner.kind in ("auto", "org"):
+            try:
+                self._get("/orgs/%s" % name, None, "GET /orgs/%s" % owner.name)
+                return "/orgs/%s/repos" % name
+            except _NotFound:
+                if owner.kind == "org":
+                    self._check_api()
+                    raise NotFoundError("organization %r was not found on Gitea at %s: check the spelling "
+                                        "and that the token can see it" % (owner.name, self._base))
+        try:
+            self._get("/users/%s" % name, None, "GET /users/%s" % owner.name)
+        except _NotFound:
+            self._check_api()
+            raise NotFoundError("owner %r was not found on Gitea at %s as %s: check the spelling and "
+                                "owner_kind" % (owner.name, self._base,
+                                                "a user" if owner.kind == "user" else "an organization or a user"))
+        return "/users/%s/repos" % name
+
+    def _owner_stream(self, owner: OwnerRef):
+        path = self._resolve(owner)
+        limit = self._page_limit()
+
+        def fetch(page: int) -> Page:
+            what = "GET %s page %d" % (path, page)
+            try:
+                response, data = self._get(path, {"page": page, "limit": limit}, what)
+            except _NotFound:
+                raise NotFoundError("%s vanished while listing (404 on %s)" % (owner.name, what))
+            if not isinstance(data, list):
+                raise Transient("%s: expected a JSON list of repositories" % what)
+            self.stats.pages += 1
+            links = parse_link_header(response.headers.get("Link"))
+            more = "next" in links if response.headers.get("Link") is not None else len(data) >= limit
+            repos = [self._from_api(r, owner.name) for r in data]
+            return Page(repos, page + 1 if more and data else None)
+
+        return fetch, 1
+
+    def _from_api(self, r: Dict[str, Any], owner: str) -> Repo:
+        full = r.get("full_name") or "%s/%s" % (owner, r["name"])
+        return Repo(
+            provider="gitea", host=self.cfg.host, owner=owner, name=r["name"], full_path=full,
+            id=int(r["id"]), clone_url=r.get("clone_url") or "", ssh_url=r.get("ssh_url") or "",
+            web_url=r.get("html_url") or "", default_branch=r.get("default_branch") or "",
+            archived=bool(r.get("archived", False)), fork=bool(r.get("fork", False)),
+            visibility="private" if r.get("private") else ("internal" if r.get("internal") else "public"),
+            empty=bool(r.get("empty", False)), topics=tuple(r.get("topics") or ()),
+            language=r.get("language") or None, size_kb=int(r.get("size") or 0),
+            marker=r.get("updated_at") or "",
+        )
+
+
+class _NotFound(Exception):
+    """A 404 the caller decides about."""

@@ -1,0 +1,326 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+"""GitHub and GitHub Enterprise Server, on PyGithub.
+
+PyGithub does the HTTP, the auth (tokens, and GitHub App installation tokens
+that it renews before they expire) and the mapping of statuses to exceptions.
+Two things it does not do the way we need, so they are done here:
+- waiting: PyGithub's GithubRetry sleeps until the reset however far away it
+  is and its throttle is a fixed interval. We turn both off and let the one
+  shared limiter wait, because only it knows max_wait and the budget left.
+- the page order: we read pages by number in reverse (see ReversePageOrder),
+  so repos deleted mid-listing cannot hide others. PaginatedList only walks
+  forward (or asks for page 1 twice to go backwards).
+"""
+
+from __future__ import annotations
+
+import traceback
+from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
+from urllib.parse import quote
+
+from ..config import ForgeConfig, OwnerRef
+from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
+from ..limiter import Limiter, PrimaryLimit, SecondaryLimit, Transient
+from ..paginator import Page
+from ..repo import Repo
+from .base import GitAuth, Provider, ReversePageOrder, parse_link_header
+
+try:
+    import github
+    from github import Auth, Github, GithubException
+    HAS_PYGITHUB = True
+    PYGITHUB_IMPORT_ERROR = None
+except ImportError:
+    HAS_PYGITHUB = False
+    PYGITHUB_IMPORT_ERROR = traceback.format_exc()
+
+try:
+    import requests
+    HAS_REQUESTS = True
+except ImportError:
+    HAS_REQUESTS = False
+
+# Kept to what the local forge and GitHub both answer; ~300 bytes a repo
+# against several KB for a REST repo object.
+GRAPHQL_REPOS = """
+query($login: String!, $first: Int!, $cursor: String) {
+  rateLimit { cost limit remaining used resetAt nodeCount }
+  %s(login: $login) {
+    repositories(first: $first, after: $cursor) {
+      totalCount
+      pageInfo { hasNextPage endCursor }
+      nodes {
+        databaseId name nameWithOwner url sshUrl isArchived isFork isDisabled
+        isEmpty isPrivate visibility pushedAt updatedAt diskUsage
+        defaultBranchRef { name }
+      }
+    }
+  }
+}
+"""
+
+
+class _NotFound(Exception):
+    """A 404 the caller decides about (unknown owner, or wrong api_url)."""
+
+
+def _header(headers: Optional[Mapping[str, Any]], name: str) -> Optional[str]:
+    for key, value in (headers or {}).items():
+        if key.lower() == name:
+            return value
+    return None
+
+
+def _float(value: Optional[str]) -> Optional[float]:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+class GitHubProvider(Provider):
+    name = "github"
+
+    def __init__(self, cfg: ForgeConfig, limiter: Limiter) -> None:
+        super().__init__(cfg, limiter)
+        self._auth = self._make_auth()
+        self._gh = Github(
+            auth=self._auth,
+            base_url=cfg.api_url,
+            per_page=cfg.per_page,
+            timeout=int(cfg.timeout),
+            verify=cfg.validate_certs,
+            retry=None,
+            seconds_between_requests=None,
+            seconds_between_writes=None,
+            user_agent="gizzahub-bulk-clone",
+        )
+        self._req = self._gh.requester
+
+    def _make_auth(self):
+        cfg = self.cfg
+        if cfg.app_id:
+            try:
+                app = Auth.AppAuth(int(cfg.app_id) if cfg.app_id.isdigit() else cfg.app_id,
+                                   cfg.app_private_key)
+            except Exception as exc:
+                raise ConfigError("app_private_key is not a usable PEM private key: %s" % exc)
+            return app.get_installation_auth(int(cfg.app_installation_id))
+        if cfg.token:
+            return Auth.Token(cfg.token)
+        return None
+
+    # --- git --------------------------------------------------------------------------
+
+    def git_auth(self) -> GitAuth:
+        auth = self._auth
+        if auth is None:
+            return GitAuth("x-access-token", None)
+        return GitAuth("x-access-token", lambda: self._call(lambda: auth.token, "renew the GitHub App token"))
+
+    # --- one request, translated ------------------------------------------------------
+
+    def _call(self, fn: Callable[[], Any], what: str) -> Any:
+        def attempt():
+            self.stats.requests += 1
+            try:
+                return fn()
+            except GithubException as exc:
+                raise self._translate(exc, what)
+            except ValueError as exc:
+                # A cut-off or garbled body: the next try usually gets a whole one.
+                raise Transient("%s: unreadable JSON from %s (%s)" % (what, self.cfg.api_url, exc))
+            except requests.exceptions.RequestException as exc:
+                raise Transient("%s: cannot reach %s (%s)" % (what, self.cfg.api_url, exc.__class__.__name__))
+        return self.limiter.call(attempt, what=what)
+
+    def _get(self, path: str, params: Optional[Dict[str, Any]], what: str) -> Tuple[Dict[str, str], Any]:
+        def fn():
+            headers, data = self._req.requestJsonAndCheck("GET", path, parameters=params)
+            self.limiter.observe(headers)
+            return headers, data
+        return self._call(fn, what)
+
+    def _translate(self, exc: "GithubException", what: str) -> Exception:
+        headers = exc.headers or {}
+        self.limiter.observe(headers)
+        data = exc.data if isinstance(exc.data, dict) else {}
+        message = str(data.get("message") or data.get("data") or exc.message or "")
+        lower = message.lower()
+        status = exc.status
+        remaining = _header(headers, "x-ratelimit-remaining")
+        reset_at = _float(_header(headers, "x-ratelimit-reset"))
+        retry_after = _float(_header(headers, "retry-after"))
+        if status == 401:
+            return AuthError(
+                "GitHub at %s rejected the credentials (401 %s) during %s: check `token` "
+                "(expired, revoked, or for another host) or the GitHub App settings"
+                % (self.cfg.api_url, message or "Bad credentials", what))
+        errors = data.get("errors") if isinstance(data.get("errors"), list) else []
+        if status == 400 and errors and errors[0].get("type") == "RATE_LIMITED":
+            return PrimaryLimit(reset_at or 0.0, _float(_header(headers, "x-ratelimit-limit")),
+                                "graphql", errors[0].get("message", "GraphQL rate limit exceeded"))
+        if status in (403, 429):
+            if "secondary rate limit" in lower or "abuse" in lower:
+                return SecondaryLimit(retry_after, reset_at, int(remaining) if remaining else None, message)
+            if remaining == "0" or lower.startswith("api rate limit exceeded"):
+                limit = _float(_header(headers, "x-ratelimit-limit"))
+                resource = _header(headers, "x-ratelimit-resource") or "core"
+                return PrimaryLimit(reset_at or 0.0, limit, resource, message)
+            if status == 429 or retry_after is not None:
+                return SecondaryLimit(retry_after, reset_at, int(remaining) if remaining else None, message)
+            return ForgeError("GitHub refused %s (403 %s): the token lacks the access this needs "
+                              "(for private repos: `repo` scope, or org membership)" % (what, message))
+        if status == 404:
+            return _NotFound(message)
+        if status >= 500:
+            return Transient("%s: GitHub answered %d" % (what, status))
+        return ForgeError("GitHub answered %d to %s: %s" % (status, what, message))
+
+    # --- owners -----------------------------------------------------------------------
+
+    def _owner_record(self, path: str, what: str) -> Optional[Dict[str, Any]]:
+        try:
+            return self._get(path, None, what)[1]
+        except _NotFound:
+            return None
+
+    def _check_api_root(self) -> None:
+        """A 404 for an owner may mean the api_url points somewhere else."""
+        try:
+            _, data = self._get("/", None, "GET the API root")
+        except (_NotFound, ForgeError):
+            data = None
+        if not isinstance(data, dict) or "current_user_url" not in data:
+            raise ConfigError(
+                "api_url %s does not answer like the GitHub REST API: use https://api.github.com "
+                "for github.com or https://HOST/api/v3 for GitHub Enterprise Server" % self.cfg.api_url)
+
+    def _not_found(self, owner: OwnerRef, kinds: str) -> NotFoundError:
+        self._check_api_root()
+        return NotFoundError(
+            "owner %r was not found on GitHub at %s as %s: check the spelling and owner_kind, "
+            "and that the token can see it (private orgs need a member's token)"
+            % (owner.name, self.cfg.api_url, kinds))
+
+    def _resolve(self, owner: OwnerRef) -> Tuple[str, Dict[str, Any], Optional[int], Optional[str]]:
+        """(list path, params, estimated repo count, list key) for one owner."""
+        oldest_first = {"sort": "created", "direction": "asc"}
+        name = quote(owner.name, safe="")
+        if owner.kind == "installation":
+            return "/installation/repositories", {}, None, "repositories"
+        if owner.kind == "self":
+            me = self._get("/user", None, "GET /user")[1]
+            count = int(me.get("public_repos") or 0) + int(me.get("owned_private_repos")
+                                                              or me.get("total_private_repos") or 0)
+            return "/user/repos", dict(oldest_first, affiliation="owner"), count, None
+        if owner.kind in ("auto", "org"):
+            org = self._owner_record("/orgs/%s" % name, "GET /orgs/%s" % owner.name)
+            if org is not None:
+                count = int(org.get("public_repos") or 0) + int(org.get("total_private_repos") or 0)
+                return "/orgs/%s/repos" % name, dict(oldest_first, type="all"), count, None
+            if owner.kind == "org":
+                raise self._not_found(owner, "an organization")
+        user = self._owner_record("/users/%s" % name, "GET /users/%s" % owner.name)
+        if user is None:
+            raise self._not_found(owner, "a user" if owner.kind == "user" else "an organization or a user")
+        count = int(user.get("public_repos") or 0)
+        return "/users/%s/repos" % name, dict(oldest_first, type="owner"), count, None
+
+    # --- listing ----------------------------------------------------------------------
+
+    def _owner_stream(self, owner: OwnerRef):
+        if self.cfg.api == "graphql" and owner.kind not in ("self", "installation"):
+            return self._graphql_stream(owner)
+        path, params, estimate, list_key = self._resolve(owner)
+        order = ReversePageOrder(ReversePageOrder.first_page(estimate, self.cfg.per_page))
+        label = owner.name
+
+        def fetch(page: int) -> Page:
+            query = dict(params, per_page=self.cfg.per_page, page=page)
+            what = "GET %s page %d" % (path, page)
+            try:
+                headers, data = self._get(path, query, what)
+            except _NotFound:
+                raise NotFoundError("%s vanished while listing (404 on %s)" % (owner.name, what))
+            if list_key:
+                data = data.get(list_key) or []
+            if not isinstance(data, list):
+                raise Transient("%s: expected a JSON list of repositories" % what)
+            self.stats.pages += 1
+            links = parse_link_header(_header(headers, "link"))
+            repos = [self._from_rest(item, label) for item in data]
+            return Page(repos, order.after(page, len(data), links))
+
+        return fetch, order.low
+
+    def _from_rest(self, d: Dict[str, Any], owner: str) -> Repo:
+        full = d.get("full_name") or "%s/%s" % ((d.get("owner") or {}).get("login", owner), d["name"])
+        size = int(d.get("size") or 0)
+        return Repo(
+            provider="github", host=self.cfg.host, owner=owner or full.split("/")[0],
+            name=d["name"], full_path=full, id=int(d["id"]),
+            clone_url=d.get("clone_url") or "", ssh_url=d.get("ssh_url") or "",
+            web_url=d.get("html_url") or "", default_branch=d.get("default_branch") or "",
+            archived=bool(d.get("archived", False)), fork=bool(d.get("fork", False)),
+            visibility=d.get("visibility") or ("private" if d.get("private") else "public"),
+            # REST has no emptiness flag; GitHub reports size 0 for a repo with no commits.
+            empty=size == 0, disabled=bool(d.get("disabled", False)),
+            topics=tuple(d.get("topics") or ()), language=d.get("language"),
+            size_kb=size, marker=d.get("pushed_at") or "",
+        )
+
+    def _graphql_stream(self, owner: OwnerRef):
+        kinds = ["organization", "user"] if owner.kind == "auto" else (
+            ["organization"] if owner.kind == "org" else ["user"])
+        state = {"field": kinds[0]}
+
+        def query(field: str, cursor: Optional[str]):
+            variables = {"login": owner.name, "first": min(self.cfg.per_page, 100), "cursor": cursor}
+
+            def fn():
+                headers, data = self._req.graphql_query(GRAPHQL_REPOS % field, variables)
+                self.limiter.observe(headers)
+                return data
+            try:
+                return self._call(fn, "GraphQL %s(%s) repositories" % (field, owner.name))
+            except _NotFound:
+                return None
+
+        def fetch(cursor: Optional[str]) -> Page:
+            data = None
+            while data is None:
+                data = query(state["field"], cursor)
+                node = ((data or {}).get("data") or {}).get(state["field"]) if data else None
+                if node is None:
+                    data = None
+                    if cursor is None and state["field"] != kinds[-1]:
+                        state["field"] = kinds[kinds.index(state["field"]) + 1]
+                        continue
+                    raise self._not_found(owner, " or ".join(k if k == "user" else "an organization"
+                                                             for k in kinds))
+            conn = data["data"][state["field"]]["repositories"]
+            self.stats.pages += 1
+            repos = [self._from_graphql(n, owner.name) for n in conn.get("nodes") or []]
+            info = conn.get("pageInfo") or {}
+            return Page(repos, info.get("endCursor") if info.get("hasNextPage") else None)
+
+        return fetch, None
+
+    def _from_graphql(self, n: Dict[str, Any], owner: str) -> Repo:
+        full = n["nameWithOwner"]
+        url = n.get("url") or ""
+        return Repo(
+            provider="github", host=self.cfg.host, owner=owner, name=n["name"], full_path=full,
+            id=int(n["databaseId"]), clone_url=url + ".git" if url else "",
+            ssh_url=n.get("sshUrl") or "", web_url=url,
+            default_branch=(n.get("defaultBranchRef") or {}).get("name") or "",
+            archived=bool(n.get("isArchived")), fork=bool(n.get("isFork")),
+            visibility=(n.get("visibility") or ("PRIVATE" if n.get("isPrivate") else "PUBLIC")).lower(),
+            empty=bool(n.get("isEmpty")), disabled=bool(n.get("isDisabled")),
+            topics=tuple(t["topic"]["name"] for t in ((n.get("repositoryTopics") or {}).get("nodes") or [])),
+            language=(n.get("primaryLanguage") or {}).get("name"),
+            size_kb=int(n.get("diskUsage") or 0), marker=n.get("pushedAt") or "",
+        )

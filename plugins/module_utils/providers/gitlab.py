@@ -1,0 +1,197 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+"""GitLab (gitlab.com and self-managed), on python-gitlab.
+
+python-gitlab does the auth, the base URL and the mapping of statuses to
+exceptions; we ask it for one page at a time and follow the `next` Link
+verbatim to the end, so listings never depend on X-Total / X-Total-Pages,
+which GitLab leaves out above 10,000 results. Its own 429 sleeping is turned
+off (obey_rate_limit=False, max_retries=0) so that the shared limiter, which
+knows max_wait, does every wait; a requests response hook shows the limiter
+every RateLimit-* header, including those of failed calls.
+"""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Any, Dict, Optional
+from urllib.parse import quote
+
+from ..config import ForgeConfig, OwnerRef
+from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
+from ..limiter import Limiter, SecondaryLimit, Transient
+from ..paginator import Page
+from ..repo import Repo
+from .base import GitAuth, Provider
+
+try:
+    import gitlab
+    import gitlab.exceptions
+    HAS_PYTHON_GITLAB = True
+    PYTHON_GITLAB_IMPORT_ERROR = None
+except ImportError:
+    HAS_PYTHON_GITLAB = False
+    PYTHON_GITLAB_IMPORT_ERROR = traceback.format_exc()
+
+try:
+    import requests
+    HAS_REQUESTS = True
+except ImportError:
+    HAS_REQUESTS = False
+
+
+def gitlab_base_url(api_url: str) -> str:
+    """python-gitlab wants the instance URL; accept one ending in /api/v4 too."""
+    url = api_url.rstrip("/")
+    return url[: -len("/api/v4")] if url.endswith("/api/v4") else url
+
+
+class GitLabProvider(Provider):
+    name = "gitlab"
+
+    def __init__(self, cfg: ForgeConfig, limiter: Limiter) -> None:
+        super().__init__(cfg, limiter)
+        self._last = threading.local()
+        session = requests.Session()
+        session.hooks["response"].append(self._on_response)
+        self._gl = gitlab.Gitlab(
+            url=gitlab_base_url(cfg.api_url),
+            private_token=cfg.token,
+            per_page=cfg.per_page,
+            timeout=cfg.timeout,
+            ssl_verify=cfg.validate_certs,
+            retry_transient_errors=False,
+            session=session,
+            user_agent="gizzahub-bulk-clone",
+        )
+
+    def _on_response(self, response, *args, **kwargs):
+        self._last.headers = response.headers
+        self.limiter.observe(response.headers)
+        return response
+
+    def git_auth(self) -> GitAuth:
+        token = self.cfg.token
+        return GitAuth("oauth2", (lambda: token) if token else None)
+
+    # --- one request, translated ------------------------------------------------------
+
+    def _request(self, path: str, query: Optional[Dict[str, Any]], what: str):
+        def attempt():
+            self.stats.requests += 1
+            self._last.headers = {}
+            try:
+                response = self._gl.http_request("get", path, query_data=query or {},
+                                                 obey_rate_limit=False, max_retries=0,
+                                                 retry_transient_errors=False)
+                data = response.json()
+            except gitlab.exceptions.GitlabAuthenticationError as exc:
+                raise AuthError("GitLab at %s rejected the token (401 %s) during %s: check `token` "
+                                "(expired, revoked, or lacking read_api scope)"
+                                % (self.cfg.api_url, exc.error_message, what))
+            except gitlab.exceptions.GitlabHttpError as exc:
+                raise self._translate(exc, what)
+            except ValueError as exc:
+                raise Transient("%s: unreadable JSON from %s (%s)" % (what, self.cfg.api_url, exc))
+            except requests.exceptions.RequestException as exc:
+                raise Transient("%s: cannot reach %s (%s)" % (what, self.cfg.api_url, exc.__class__.__name__))
+            return response, data
+        return self.limiter.call(attempt, what=what)
+
+    def _translate(self, exc, what: str) -> Exception:
+        status = exc.response_code or 0
+        headers = getattr(self._last, "headers", {}) or {}
+        if status == 429:
+            retry_after = headers.get("Retry-After")
+            try:
+                wait = float(retry_after) if retry_after is not None else None
+            except ValueError:
+                wait = None
+                try:
+                    from email.utils import parsedate_to_datetime
+                    import time
+                    wait = max(0.0, parsedate_to_datetime(retry_after).timestamp() - time.time())
+                except (TypeError, ValueError):
+                    wait = None
+            reset = headers.get("RateLimit-Reset")
+            return SecondaryLimit(wait, float(reset) if reset else None, None,
+                                  "GitLab throttled %s (429 %s)" % (what, exc.error_message))
+        if status == 404:
+            return _NotFound(str(exc.error_message))
+        if status == 403:
+            return ForgeError("GitLab refused %s (403 %s): the token lacks access (read_api scope, "
+                              "group membership)" % (what, exc.error_message))
+        if status >= 500:
+            return Transient("%s: GitLab answered %d" % (what, status))
+        return ForgeError("GitLab answered %d to %s: %s" % (status, what, exc.error_message))
+
+    # --- owners -----------------------------------------------------------------------
+
+    def _check_api(self) -> None:
+        try:
+            _, data = self._request("/version", None, "GET /version")
+        except (_NotFound, ForgeError):
+            data = None
+        if not isinstance(data, dict) or "version" not in data:
+            raise ConfigError("api_url %s does not answer like a GitLab instance (no /api/v4/version): "
+                              "give the instance URL, e.g. https://gitlab.com" % self.cfg.api_url)
+
+    def _resolve(self, owner: OwnerRef):
+        path = quote(owner.name, safe="")
+        if owner.kind in ("auto", "group"):
+            try:
+                self._request("/groups/%s" % path, {"with_projects": "false"}, "GET /groups/%s" % owner.name)
+                return "/groups/%s/projects" % path, {
+                    "include_subgroups": "true", "with_shared": "false",
+                    "order_by": "id", "sort": "asc", "per_page": self.cfg.per_page}
+            except _NotFound:
+                if owner.kind == "group":
+                    self._check_api()
+                    raise NotFoundError("group %r was not found on GitLab at %s: check the full path "
+                                        "(e.g. parent/child) and that the token can see it"
+                                        % (owner.name, self.cfg.api_url))
+        _, users = self._request("/users", {"username": owner.name}, "GET /users?username=%s" % owner.name)
+        if not users:
+            self._check_api()
+            raise NotFoundError("owner %r was not found on GitLab at %s as %s: check the spelling "
+                                "and owner_kind" % (owner.name, self.cfg.api_url,
+                                                    "a user" if owner.kind == "user" else "a group or a user"))
+        # Keyset pagination: GitLab supports it on user projects, and it is immune to
+        # repos added or removed while we read.
+        return "/users/%d/projects" % int(users[0]["id"]), {
+            "pagination": "keyset", "order_by": "id", "sort": "asc", "per_page": self.cfg.per_page}
+
+    # --- listing ----------------------------------------------------------------------
+
+    def _owner_stream(self, owner: OwnerRef):
+        path, params = self._resolve(owner)
+
+        def fetch(token) -> Page:
+            url, query = token
+            response, data = self._request(url, query, "GET %s" % (url if query is None else path))
+            if not isinstance(data, list):
+                raise Transient("GET %s: expected a JSON list of projects" % path)
+            self.stats.pages += 1
+            nxt = response.links.get("next", {}).get("url")
+            repos = [self._from_api(p, owner.name) for p in data]
+            return Page(repos, (nxt, None) if nxt else None)
+
+        return fetch, (path, params)
+
+    def _from_api(self, p: Dict[str, Any], owner: str) -> Repo:
+        return Repo(
+            provider="gitlab", host=self.cfg.host, owner=owner,
+            name=p.get("path") or p["name"], full_path=p["path_with_namespace"], id=int(p["id"]),
+            clone_url=p.get("http_url_to_repo") or "", ssh_url=p.get("ssh_url_to_repo") or "",
+            web_url=p.get("web_url") or "", default_branch=p.get("default_branch") or "",
+            archived=bool(p.get("archived", False)), fork="forked_from_project" in p,
+            visibility=p.get("visibility") or "public", empty=bool(p.get("empty_repo", False)),
+            topics=tuple(p.get("topics") or p.get("tag_list") or ()), language=None,
+            size_kb=0, marker=p.get("last_activity_at") or "",
+        )
+
+
+class _NotFound(Exception):
+    """A 404 the caller decides about."""

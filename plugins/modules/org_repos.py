@@ -1,0 +1,174 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+
+from __future__ import annotations
+
+DOCUMENTATION = r'''
+module: org_repos
+short_description: List every repository of GitHub, GitLab and Gitea owners
+version_added: 0.1.0
+description:
+  - Lists the repositories of organizations, GitLab groups (with all their subgroups) or users,
+    with the same selection and sharding as M(gizzahub.bulk_clone.bulk_clone).
+  - The listing streams page by page, obeys the forge's rate limits, and lists every repository
+    once even when repositories are added, removed or renamed while it runs.
+  - Never changes anything, on the forge or on the host.
+author:
+  - gizzahub developers
+extends_documentation_fragment:
+  - gizzahub.bulk_clone.forge
+  - gizzahub.bulk_clone.forge.selection
+attributes:
+  check_mode:
+    support: full
+    description: The module only reads; it runs the same in check mode.
+  diff_mode:
+    support: none
+    description: Nothing changes, so there is no diff.
+options:
+  fields:
+    description:
+      - Which fields of each repository to return. Empty returns all of them.
+    type: list
+    elements: str
+    default: []
+    choices: [provider, host, owner, name, full_path, id, clone_url, ssh_url, web_url, default_branch,
+              archived, fork, visibility, empty, disabled, topics, language, size_kb, marker]
+notes:
+  - The whole list is returned to Ansible, which holds it in memory; for very large owners, prefer
+    O(fields) with the few fields you need, or M(gizzahub.bulk_clone.bulk_clone), which streams.
+seealso:
+  - module: gizzahub.bulk_clone.bulk_clone
+'''
+
+EXAMPLES = r'''
+- name: List every repository of two GitHub organizations
+  gizzahub.bulk_clone.org_repos:
+    owners: [acme, acme-labs]
+    token: "{{ github_token }}"
+  register: listing
+
+- name: Loop over the non-archived Python repos of a GitLab group and its subgroups
+  gizzahub.bulk_clone.org_repos:
+    provider: gitlab
+    api_url: https://gitlab.example.com
+    owners: platform/backend
+    token: "{{ gitlab_token }}"
+    archived: exclude
+    languages: [python]
+    fields: [full_path, clone_url]
+  register: backend
+
+- name: One shard of four, by GraphQL, from GitHub Enterprise Server
+  gizzahub.bulk_clone.org_repos:
+    api_url: https://ghes.example.com/api/v3
+    owners: big-org
+    api: graphql
+    shard: "1/4"
+'''
+
+RETURN = r'''
+repos:
+  description: The selected repositories, with the fields named in O(fields).
+  returned: success
+  type: list
+  elements: dict
+  sample:
+    - provider: github
+      host: github.com
+      owner: acme
+      name: api
+      full_path: acme/api
+      id: 1296269
+      clone_url: https://github.com/acme/api.git
+      ssh_url: git@github.com:acme/api.git
+      web_url: https://github.com/acme/api
+      default_branch: main
+      archived: false
+      fork: false
+      visibility: public
+      empty: false
+      disabled: false
+      topics: [api]
+      language: Python
+      size_kb: 108
+      marker: "2026-11-20T10:00:00Z"
+count:
+  description: How many repositories were selected.
+  returned: success
+  type: int
+  sample: 42
+stats:
+  description: What the listing cost.
+  returned: success
+  type: dict
+  contains:
+    requests:
+      description: API requests made, retries included.
+      type: int
+      returned: success
+    pages:
+      description: Listing pages read.
+      type: int
+      returned: success
+    retries:
+      description: Requests retried after a rate limit or a transient failure.
+      type: int
+      returned: success
+    seconds_waited:
+      description: Seconds spent waiting for rate limits and back-off.
+      type: float
+      returned: success
+    rate_limit:
+      description: The last rate-limit budget the forge announced, per resource (limit, remaining, reset_at).
+      type: dict
+      returned: success
+    listed:
+      description: Repositories the forge listed.
+      type: int
+      returned: success
+    selected:
+      description: Repositories kept by the selection.
+      type: int
+      returned: success
+    excluded:
+      description: Repositories dropped, counted by the rule that dropped them.
+      type: dict
+      returned: success
+'''
+
+from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.argspec import (
+    FORGE_SPEC, SELECTION_SPEC, forge_kwargs, selection_kwargs)
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.errors import BulkCloneError
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.listing import list_repos, missing_library
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.repo import REPO_FIELDS
+
+
+def main():
+    argument_spec = dict(FORGE_SPEC)
+    argument_spec.update(SELECTION_SPEC)
+    argument_spec.update(fields=dict(type="list", elements="str", default=[], choices=list(REPO_FIELDS)))
+    module = AnsibleModule(
+        argument_spec=argument_spec,
+        supports_check_mode=True,
+        required_together=[("app_id", "app_private_key", "app_installation_id")],
+        mutually_exclusive=[("token", "app_id")],
+    )
+    missing = missing_library(module.params["provider"])
+    if missing:
+        module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
+    try:
+        result = list_repos(forge_kwargs(module.params), module.params["owners"],
+                            module.params["owner_kind"], selection_kwargs(module.params),
+                            fields=tuple(module.params["fields"]))
+    except BulkCloneError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(changed=False, **result)
+
+
+if __name__ == "__main__":
+    main()
