@@ -256,13 +256,13 @@ def _iso(epoch: float) -> str:
 class Limiter:
     """Thread-safe gate for every API call to one forge."""
 
-    def __init__(self, forge: str = "GitHub", *,
+    def __init__(self, name: str = "GitHub", *,
                  max_concurrent: int = 1,
                  max_calls_per_second: Optional[float] = None,
                  max_wait: float = 900.0,
                  max_tries: int = 6,
-                 transient_base: float = 1.0,
-                 transient_max_delay: float = 60.0,
+                 backoff_base: float = 1.0,
+                 backoff_max_delay: float = 60.0,
                  secondary_min_wait: float = 60.0,
                  secondary_max_tries: int = 5,
                  primary_max_tries: int = 3,
@@ -286,11 +286,11 @@ class Limiter:
         if max_calls_per_second is not None:
             _check_positive("max_calls_per_second", max_calls_per_second)
 
-        self.forge = forge
+        self.name = name
         self.max_wait = float(max_wait)
         self.max_tries = int(max_tries)
-        self.transient_base = float(transient_base)
-        self.transient_max_delay = float(transient_max_delay)
+        self.backoff_base = float(backoff_base)
+        self.backoff_max_delay = float(backoff_max_delay)
         self.secondary_min_wait = float(secondary_min_wait)
         self.secondary_max_tries = int(secondary_max_tries)
         self.primary_max_tries = int(primary_max_tries)
@@ -390,9 +390,9 @@ class Limiter:
                     raise TransientError(
                         "%s failed %d times in a row (last: %s); the %s API or the network is "
                         "unwell - run again later (a rerun resumes), or raise max_tries"
-                        % (what, transient_tries, signal, self.forge)) from signal
+                        % (what, transient_tries, signal, self.name)) from signal
                 if transient_delays is None:
-                    transient_delays = self._series(self.transient_base, self.transient_max_delay)
+                    transient_delays = self._series(self.backoff_base, self.backoff_max_delay)
                 delay = min(backoff.full_jitter(next(transient_delays)), self.max_wait)
                 self._wait(delay, "%s retry %d/%d after: %s" % (what, transient_tries + 1, self.max_tries, signal))
 
@@ -403,16 +403,22 @@ class Limiter:
         with self._lock:
             known = self._budgets.get(signal.resource)
             window = known.window if known else self._default_window(signal.resource)
-            self._remember(Budget(resource=signal.resource,
-                                  limit=signal.limit if signal.limit is not None else (known.limit if known else None),
-                                  remaining=0, reset_at=signal.reset_at, window=window, observed_at=now))
+            limit = signal.limit if signal.limit is not None else (known.limit if known else None)
+            reset_at = signal.reset_at if signal.reset_at and signal.reset_at > 0 else None
+            self._remember(Budget(resource=signal.resource, limit=None if limit is None else int(limit),
+                                  remaining=0, reset_at=reset_at, window=window, observed_at=now))
             budget = self._budgets[signal.resource]
-        wait = max(signal.reset_at - now + 1.0, 1.0)
+        if signal.reset_at and signal.reset_at > 0:
+            wait = max(signal.reset_at - now + 1.0, 1.0)
+        else:
+            # No reset time given: wait the secondary minimum and let the
+            # bound on tries end it if the forge keeps refusing.
+            wait = self.secondary_min_wait
         if hits > self.primary_max_tries:
             raise RateLimitError(self._primary_message(budget, wait, what, waited_resets=hits - 1))
         if wait > self.max_wait:
             raise RateLimitError(self._primary_message(budget, wait, what))
-        self._pause(now + wait, "%s %s" % (self._limit_name(budget), "exhausted until %s" % _iso(signal.reset_at)))
+        self._pause(now + wait, "%s exhausted until %s" % (self._limit_name(budget), _iso(now + wait)))
 
     def _on_secondary(self, signal: SecondaryLimit, hits: int, delays: Any,
                       attempt_started: float, what: str) -> None:
@@ -421,7 +427,7 @@ class Limiter:
             raise RateLimitError(
                 "%s secondary rate limit hit %d times in a row on %s. %s asks for fewer, serial "
                 "requests: lower concurrency or max_calls_per_second, or run again in a few minutes "
-                "(a rerun resumes)." % (self.forge, hits, what, self.forge))
+                "(a rerun resumes)." % (self.name, hits, what, self.name))
         with self._lock:
             retry_after = signal.retry_after
             if retry_after is None and self._retry_after is not None:
@@ -431,8 +437,10 @@ class Limiter:
             budget = self._budgets.get(self._last_resource or "")
         remaining = signal.remaining
         reset_at = signal.reset_at
-        if remaining is None and budget is not None and reset_at is None:
-            remaining, reset_at = budget.remaining, budget.reset_at
+        if budget is not None:
+            # What the provider left out, the headers it fed to observe() may say.
+            remaining = budget.remaining if remaining is None else remaining
+            reset_at = budget.reset_at if reset_at is None else reset_at
         if retry_after is not None:
             wait, why = float(retry_after), "Retry-After"
         elif remaining == 0 and reset_at is not None and reset_at > now:
@@ -443,12 +451,12 @@ class Limiter:
             # minimum the forge asks for, spread so threads do not return
             # in lock-step.
             wait, why = base + backoff.full_jitter(base), "backoff after hit %d" % hits
-        reason = "%s secondary rate limit (%s) on %s" % (self.forge, why, what)
+        reason = "%s secondary rate limit (%s) on %s" % (self.name, why, what)
         if wait > self.max_wait:
             raise RateLimitError(
                 "%s asks to wait %d s for its secondary rate limit on %s (%s), longer than max_wait "
                 "(%d s). Raise max_wait to at least %d s, lower concurrency, or run again after %s."
-                % (self.forge, math.ceil(wait), what, why, self.max_wait, math.ceil(wait), _iso(now + wait)))
+                % (self.name, math.ceil(wait), what, why, self.max_wait, math.ceil(wait), _iso(now + wait)))
         self._pause(now + wait, reason)
 
     # ---- waiting ------------------------------------------------------------
@@ -586,19 +594,19 @@ class Limiter:
     # ---- messages -----------------------------------------------------------
 
     def _limit_name(self, budget: Budget) -> str:
-        name = "%s %s rate limit" % (self.forge, budget.resource)
+        name = "%s %s rate limit" % (self.name, budget.resource)
         if budget.limit:
             name += " of %d requests/%s" % (budget.limit, budget.window)
         return name
 
     def _default_window(self, resource: str) -> str:
-        if self.forge.lower() == "gitlab" or resource in _GITHUB_PER_MINUTE:
+        if self.name.lower() == "gitlab" or resource in _GITHUB_PER_MINUTE:
             return "minute"
         return "hour"
 
     def _primary_message(self, budget: Budget, wait: float, what: str, waited_resets: int = 0) -> str:
         reset_at = budget.reset_at if budget.reset_at is not None else self._clock() + wait
-        advice = _HIGHER_LIMIT_ADVICE.get(self.forge.lower(), "use a token with a higher limit")
+        advice = _HIGHER_LIMIT_ADVICE.get(self.name.lower(), "use a token with a higher limit")
         if waited_resets:
             # The forge's clock and ours disagree, or another client spends
             # the same token: waiting again would not help.

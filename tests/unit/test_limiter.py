@@ -85,7 +85,7 @@ def test_observe_reads_github_headers_in_any_case():
 
 def test_observe_reads_gitlab_headers_and_keeps_one_budget_per_resource():
     fake = FakeTime()
-    limiter = make(fake, forge="GitLab")
+    limiter = make(fake, name="GitLab")
     limiter.observe(github_headers(100, T0 + 60, resource="core"))
     limiter.observe({"RateLimit-Limit": "2000", "RateLimit-Observed": "12", "RateLimit-Remaining": "1988",
                      "RateLimit-Reset": str(int(T0 + 42)), "RateLimit-Name": "throttle_authenticated_api"})
@@ -233,7 +233,7 @@ def test_primary_limit_that_never_resets_gives_up():
 
 def test_gitlab_limit_message_names_minutes():
     fake = FakeTime()
-    limiter = make(fake, forge="GitLab", max_wait=5)
+    limiter = make(fake, name="GitLab", max_wait=5)
     fn = Scripted(PrimaryLimit(reset_at=T0 + 50, limit=2000, resource="api"))
     with pytest.raises(RateLimitError, match="GitLab api rate limit of 2000 requests/minute"):
         limiter.call(fn)
@@ -254,7 +254,7 @@ def test_secondary_limit_honours_retry_after():
 
 def test_secondary_limit_uses_retry_after_seen_in_the_error_response_headers():
     fake = FakeTime()
-    limiter = make(fake, forge="GitLab")
+    limiter = make(fake, name="GitLab")
 
     def rejected():
         limiter.observe({"Retry-After": "17", "Content-Type": "text/plain"})
@@ -354,7 +354,7 @@ def test_secondary_pause_holds_every_thread_and_is_announced_once():
 
 def test_transient_failures_are_retried_with_growing_jittered_delays():
     fake = FakeTime()
-    limiter = make(fake, transient_base=1.0)
+    limiter = make(fake, backoff_base=1.0)
     fn = Scripted(Transient("502 Bad Gateway"), Transient("connection reset"), Transient("truncated JSON"))
     assert limiter.call(fn)[0] == "ok"
     assert fn.calls == 4
@@ -366,7 +366,7 @@ def test_transient_failures_are_retried_with_growing_jittered_delays():
 
 def test_transient_failures_give_up_after_max_tries_naming_what_failed():
     fake = FakeTime()
-    limiter = make(fake, max_tries=6, transient_base=0.001)
+    limiter = make(fake, max_tries=6, backoff_base=0.001)
     fn = Scripted(*[Transient("503 Service Unavailable") for _ in range(10)])
     with pytest.raises(TransientError) as caught:
         limiter.call(fn, what="GET /groups/platform/projects page 7")
@@ -490,10 +490,32 @@ def test_bad_options_name_the_option(option, value):
 def test_shared_limiter_is_one_object_per_key():
     forget_shared_limiters()
     try:
-        first = shared_limiter("github:api.github.com", forge="GitHub")
+        first = shared_limiter("github:api.github.com", name="GitHub")
         assert shared_limiter("github:api.github.com") is first
-        assert shared_limiter("gitlab:gitlab.com", forge="GitLab") is not first
+        assert shared_limiter("gitlab:gitlab.com", name="GitLab") is not first
     finally:
         forget_shared_limiters()
     assert shared_limiter("github:api.github.com") is not first
     forget_shared_limiters()
+
+
+def test_primary_limit_without_a_reset_time_waits_the_minimum_then_gives_up():
+    fake = FakeTime()
+    limiter = make(fake, secondary_min_wait=7, primary_max_tries=2)
+    fn = Scripted(*[PrimaryLimit(reset_at=0.0, limit=None, resource="core") for _ in range(5)])
+    with pytest.raises(RateLimitError, match="still used up"):
+        limiter.call(fn)
+    assert fake.sleeps == [7, 7]
+
+
+def test_gitlab_429_without_retry_after_waits_for_the_observed_reset():
+    fake = FakeTime()
+    limiter = make(fake, name="GitLab")
+
+    def throttled():
+        limiter.observe({"RateLimit-Limit": "600", "RateLimit-Remaining": "0",
+                         "RateLimit-Reset": str(int(T0 + 25))})
+        raise SecondaryLimit(message="GitLab throttled GET /groups/x/projects (429 Retry later)")
+
+    limiter.call(Scripted(throttled))
+    assert fake.sleeps == [26.0]
