@@ -1,0 +1,245 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+"""The paginator: look-ahead, backpressure, de-duplication, errors, early stop."""
+
+from __future__ import annotations
+
+import gc
+import json
+import threading
+import time
+import weakref
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.request import urlopen
+
+import pytest
+
+from bulk_clone_engine.errors import ForgeError
+from bulk_clone_engine.paginator import Page, Paginator, stream
+
+
+class Item:
+    def __init__(self, id):
+        self.id = id
+
+
+class Pages:
+    """A listing of `count` pages of `size` items; counts fetches."""
+
+    def __init__(self, count=20, size=3, fail_at=None, overlap=0):
+        self.count = count
+        self.size = size
+        self.fail_at = fail_at
+        self.overlap = overlap
+        self.fetched = 0
+        self.changed = threading.Condition()
+
+    def __call__(self, page):
+        if page == self.fail_at:
+            raise ConnectionError("page %d: connection reset" % page)
+        start = (page - 1) * self.size - (self.overlap if page > 1 else 0)
+        items = [Item(i) for i in range(start, page * self.size)]
+        with self.changed:
+            self.fetched += 1
+            self.changed.notify_all()
+        return Page(items, page + 1 if page < self.count else None, raw_bytes=100)
+
+    def wait_for(self, n, timeout=5.0):
+        with self.changed:
+            return self.changed.wait_for(lambda: self.fetched >= n, timeout)
+
+
+def test_yields_every_item_in_order_and_counts():
+    pages = Pages(count=5, size=4)
+    paginator = Paginator(pages, 1)
+    assert [item.id for item in paginator] == list(range(20))
+    assert (paginator.stats.pages, paginator.stats.items, paginator.stats.duplicates,
+            paginator.stats.bytes) == (5, 20, 0, 500)
+    assert not paginator.running
+
+
+def test_nothing_is_fetched_before_the_first_item_is_asked_for():
+    pages = Pages()
+    paginator = Paginator(pages, 1)
+    iterator = iter(paginator)
+    time.sleep(0.05)
+    assert pages.fetched == 0
+    assert next(iterator).id == 0
+    iterator.close()
+
+
+@pytest.mark.parametrize("lookahead", [1, 3])
+def test_slow_reader_holds_the_fetcher_at_most_lookahead_plus_one_pages_ahead(lookahead):
+    pages = Pages(count=30, size=2)
+    paginator = Paginator(pages, 1, lookahead=lookahead)
+    highest_lead = 0
+    for n, item in enumerate(paginator):
+        if n == 0:
+            # Give the fetcher every chance to run ahead: it must reach the
+            # bound (look-ahead works) and stop there (backpressure works).
+            assert pages.wait_for(1 + lookahead + 1)
+            time.sleep(0.1)
+        lead = pages.fetched - paginator.stats.pages
+        highest_lead = max(highest_lead, lead)
+        assert lead <= lookahead + 1, "fetched %d pages, read %d" % (pages.fetched, paginator.stats.pages)
+        if n == 10:
+            break
+    assert highest_lead == lookahead + 1
+
+
+def test_duplicates_across_pages_are_dropped_and_counted():
+    pages = Pages(count=4, size=5, overlap=2)   # each page repeats 2 items of the previous one
+    paginator = Paginator(pages, 1)
+    ids = [item.id for item in paginator]
+    assert ids == list(range(20))
+    assert paginator.stats.duplicates == 6
+    assert paginator.stats.items == 20
+
+
+def test_custom_key():
+    def fetch(token):
+        return Page([{"path": "a/x"}, {"path": "A/X".lower()}, {"path": "b/y"}], None)
+
+    assert [d["path"] for d in stream(fetch, None, key=lambda d: d["path"])] == ["a/x", "b/y"]
+
+
+def test_fetch_error_surfaces_after_the_items_of_earlier_pages():
+    pages = Pages(count=10, size=3, fail_at=3)
+    got = []
+    with pytest.raises(ConnectionError, match="page 3: connection reset"):
+        for item in stream(pages, 1):
+            got.append(item.id)
+    assert got == list(range(6))
+
+
+def test_break_stops_the_fetch_thread():
+    pages = Pages(count=10 ** 6, size=1)
+    paginator = Paginator(pages, 1, lookahead=2)
+    for item in paginator:
+        if item.id == 3:
+            break
+    assert not paginator.running      # the for loop's generator closed it
+    fetched = pages.fetched
+    time.sleep(0.1)
+    assert pages.fetched == fetched <= 4 + 2 + 1
+
+
+def test_close_on_the_stream_iterator_stops_fetching():
+    pages = Pages(count=10 ** 6, size=1)
+    iterator = stream(pages, 1)
+    assert next(iterator).id == 0
+    iterator.close()
+    fetched = pages.fetched
+    time.sleep(0.1)
+    assert pages.fetched == fetched
+    with pytest.raises(StopIteration):
+        next(iterator)
+
+
+def test_close_during_a_slow_fetch_returns_and_the_thread_ends_after_it():
+    release = threading.Event()
+    started = threading.Event()
+    fetched = []
+
+    def fetch(page):
+        fetched.append(page)
+        if page == 2:
+            started.set()
+            release.wait(5)
+        return Page([Item(page)], page + 1)
+
+    paginator = Paginator(fetch, 1, join_timeout=0.05)
+    iterator = iter(paginator)
+    assert next(iterator).id == 1
+    assert started.wait(5)
+    paginator.close()                 # page 2 is still on the wire
+    assert paginator.running
+    release.set()
+    deadline = time.monotonic() + 5
+    while paginator.running and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert not paginator.running
+    assert fetched == [1, 2]          # page 2's answer was thrown away, page 3 never asked
+
+
+def test_items_are_not_kept_after_they_are_read():
+    pages = Pages(count=200, size=10)
+    refs = []
+    for item in stream(pages, 1):
+        if item.id < 10:
+            refs.append(weakref.ref(item))
+        if item.id == 1500:
+            break
+    del item
+    gc.collect()
+    assert len(refs) == 10
+    assert all(ref() is None for ref in refs)
+
+
+def test_a_repeated_next_token_is_an_error_not_an_endless_loop():
+    def fetch(token):
+        return Page([Item(token)], "page-2" if token == "page-1" else "page-1")
+
+    with pytest.raises(ForgeError, match="'page-1' twice"):
+        list(stream(fetch, "page-1"))
+
+
+def test_an_empty_page_with_a_next_token_does_not_end_the_listing():
+    def fetch(page):
+        return Page([] if page == 2 else [Item(page)], page + 1 if page < 4 else None)
+
+    assert [item.id for item in stream(fetch, 1)] == [1, 3, 4]
+
+
+def test_a_paginator_is_iterated_once():
+    paginator = Paginator(Pages(count=1), 1)
+    list(paginator)
+    with pytest.raises(RuntimeError, match="only once"):
+        iter(paginator)
+
+
+def test_lookahead_must_be_positive():
+    with pytest.raises(ValueError, match="lookahead"):
+        Paginator(Pages(), 1, lookahead=0)
+
+
+class _Listing(BaseHTTPRequestHandler):
+    """/items?page=N: 3 JSON items per page, a GitHub-style Link header, 4 pages."""
+
+    def do_GET(self):
+        page = int(self.path.split("page=")[1])
+        body = json.dumps([{"id": (page - 1) * 3 + i} for i in range(3)]).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        if page < 4:
+            self.send_header("Link", '<http://%s:%d/items?page=%d>; rel="next"'
+                             % (self.server.server_address + (page + 1,)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_streams_a_real_http_listing_following_link_headers():
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Listing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        def fetch(url):
+            with urlopen(url, timeout=5) as response:
+                raw = response.read()
+                link = response.headers.get("Link")
+            nxt = link.split(">")[0][1:] if link else None
+            return Page(json.loads(raw), nxt, raw_bytes=len(raw))
+
+        paginator = Paginator(fetch, "http://127.0.0.1:%d/items?page=1" % server.server_address[1],
+                              key=lambda d: d["id"])
+        assert [d["id"] for d in paginator] == list(range(12))
+        assert paginator.stats.pages == 4
+        assert paginator.stats.bytes > 0
+    finally:
+        server.shutdown()
+        server.server_close()
