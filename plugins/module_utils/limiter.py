@@ -46,7 +46,7 @@ import threading
 import time
 import traceback
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Tuple
@@ -303,7 +303,8 @@ class Limiter:
 
         self._lock = threading.RLock()
         self._slots = threading.BoundedSemaphore(int(max_concurrent))
-        self._budgets: Dict[str, Budget] = {}
+        self._budgets: Dict[str, Budget] = {}     # the forge's word minus calls since
+        self._observed: Dict[str, Budget] = {}    # the forge's word alone
         self._last_resource: Optional[str] = None
         self._retry_after: Optional[Tuple[float, float]] = None   # (seconds, observed_at)
         self._next_slot = 0.0
@@ -434,7 +435,7 @@ class Limiter:
                 seconds, observed_at = self._retry_after
                 if observed_at >= attempt_started:
                     retry_after = seconds
-            budget = self._budgets.get(self._last_resource or "")
+            budget = self._observed.get(self._last_resource or "")
         remaining = signal.remaining
         reset_at = signal.reset_at
         if budget is not None:
@@ -567,15 +568,17 @@ class Limiter:
     # ---- budget bookkeeping -------------------------------------------------
 
     def _remember(self, new: Budget) -> None:
-        """Keep the latest budget; within one window keep the lowest
-        remaining, because responses of parallel calls arrive out of order."""
-        old = self._budgets.get(new.resource)
+        """Take the forge's word. Within one window keep the lowest remaining
+        it reported, because responses of parallel calls arrive out of order;
+        compared with what the forge said, not with our own count (_spend),
+        so that calls the forge did not charge for (304s) are given back."""
+        old = self._observed.get(new.resource)
         if (old is not None and new.reset_at is not None and old.reset_at is not None
                 and abs(old.reset_at - new.reset_at) < 1.0
                 and old.remaining is not None and new.remaining is not None
                 and old.remaining < new.remaining):
-            new = Budget(resource=new.resource, limit=new.limit, remaining=old.remaining, used=new.used,
-                         reset_at=new.reset_at, window=new.window, observed_at=new.observed_at)
+            new = replace(new, remaining=old.remaining)
+        self._observed[new.resource] = new
         self._budgets[new.resource] = new
         self._last_resource = new.resource
 
@@ -586,10 +589,8 @@ class Limiter:
         budget = self._budgets.get(name or "")
         if budget is None or budget.remaining is None or budget.remaining <= 0:
             return
-        self._budgets[budget.resource] = Budget(
-            resource=budget.resource, limit=budget.limit, remaining=budget.remaining - 1,
-            used=None if budget.used is None else budget.used + 1, reset_at=budget.reset_at,
-            window=budget.window, observed_at=budget.observed_at)
+        self._budgets[budget.resource] = replace(
+            budget, remaining=budget.remaining - 1, used=None if budget.used is None else budget.used + 1)
 
     # ---- messages -----------------------------------------------------------
 

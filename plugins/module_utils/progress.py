@@ -215,7 +215,7 @@ class Progress:
         span = min(self._window, now - self._start)
         if span <= 0:
             return 0.0
-        return sum(count for _, count in self._buckets) / span
+        return sum(bucket[1] for bucket in self._buckets) / span
 
     def _snapshot(self, now: float) -> ProgressSnapshot:
         rate = self._rate(now)

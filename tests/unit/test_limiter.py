@@ -519,3 +519,14 @@ def test_gitlab_429_without_retry_after_waits_for_the_observed_reset():
 
     limiter.call(Scripted(throttled))
     assert fake.sleeps == [26.0]
+
+
+def test_the_forges_count_overrides_our_own_within_a_window():
+    fake = FakeTime()
+    limiter = make(fake)
+    limiter.observe(github_headers(300, T0 + 600))
+    for _ in range(5):
+        limiter.call(Scripted())
+    assert limiter.budget("core").remaining == 295       # counted locally meanwhile
+    limiter.observe(github_headers(299, T0 + 600))       # the forge charged only one (304s are free)
+    assert limiter.budget("core").remaining == 299
