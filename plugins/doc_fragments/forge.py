@@ -142,6 +142,14 @@ options:
     type: str
     default: include
     choices: [include, exclude, only]
+  disabled:
+    description:
+      - Whether repositories the forge has disabled are included, excluded, or the only ones kept.
+      - GitHub refuses all git access to a disabled repository, so they are excluded by default;
+        they are still counted in the C(excluded) statistics.
+    type: str
+    default: exclude
+    choices: [include, exclude, only]
   visibility:
     description:
       - Keep only repositories of these visibilities. Empty keeps all.

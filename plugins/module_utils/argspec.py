@@ -39,6 +39,7 @@ SELECTION_SPEC: Dict[str, Dict[str, Any]] = dict(
     archived=dict(type="str", default="include", choices=OUTCOME_MODES),
     forks=dict(type="str", default="include", choices=OUTCOME_MODES),
     empty=dict(type="str", default="include", choices=OUTCOME_MODES),
+    disabled=dict(type="str", default="exclude", choices=OUTCOME_MODES),
     visibility=dict(type="list", elements="str", default=[], choices=["public", "private", "internal"]),
     languages=dict(type="list", elements="str", default=[]),
     shard=dict(type="str"),

@@ -181,9 +181,12 @@ class GitLabProvider(Provider):
         return fetch, (path, params)
 
     def _from_api(self, p: Dict[str, Any], owner: str) -> Repo:
+        full = p["path_with_namespace"]
+        # The project's own namespace, so {owner}/{name} keeps subgroups as folders.
+        namespace = (p.get("namespace") or {}).get("full_path") or full.rpartition("/")[0] or owner
         return Repo(
-            provider="gitlab", host=self.cfg.host, owner=owner,
-            name=p.get("path") or p["name"], full_path=p["path_with_namespace"], id=int(p["id"]),
+            provider="gitlab", host=self.cfg.host, owner=namespace,
+            name=p.get("path") or p["name"], full_path=full, id=int(p["id"]),
             clone_url=p.get("http_url_to_repo") or "", ssh_url=p.get("ssh_url_to_repo") or "",
             web_url=p.get("web_url") or "", default_branch=p.get("default_branch") or "",
             archived=bool(p.get("archived", False)), fork="forked_from_project" in p,
