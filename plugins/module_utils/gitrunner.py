@@ -24,9 +24,10 @@ import os
 import re
 import signal
 import subprocess
+import threading
 import traceback
 from dataclasses import dataclass
-from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, TypeVar, Union
+from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple, TypeVar, Union
 from urllib.parse import urlsplit
 
 from .errors import ConfigError, ForgeError
@@ -235,6 +236,8 @@ class GitRunner:
         self.low_speed_limit = low_speed_limit
         self.low_speed_time = low_speed_time
         self.on_retry = on_retry
+        self._live: Set["subprocess.Popen[bytes]"] = set()
+        self._live_lock = threading.Lock()
 
     # -- environment -----------------------------------------------------
     def _current_token(self) -> Optional[str]:
@@ -305,6 +308,8 @@ class GitRunner:
             # (git-remote-https, index-pack) too, not just git.
             start_new_session=True,
         )
+        with self._live_lock:
+            self._live.add(proc)
         timed_out = False
         try:
             out, err = proc.communicate(timeout=self.timeout)
@@ -316,6 +321,9 @@ class GitRunner:
             _kill_group(proc)
             proc.wait()
             raise
+        finally:
+            with self._live_lock:
+                self._live.discard(proc)
         stdout = out.decode("utf-8", "replace")
         stderr = err.decode("utf-8", "replace")
         if timed_out:
@@ -326,6 +334,17 @@ class GitRunner:
             stderr=self.redact(stderr, token),
             argv=tuple(self.redact(a, token) for a in argv),
         )
+
+    def kill_all(self) -> int:
+        """Kill every git process tree this runner has running (a front door
+        calls this on SIGTERM: git runs in sessions of its own, so it would
+        not receive the signal and would outlive us, writing into temp
+        folders nobody renames)."""
+        with self._live_lock:
+            procs = list(self._live)
+        for proc in procs:
+            _kill_group(proc)
+        return len(procs)
 
     def run(self, args: Sequence[str], cwd: Optional[Union[str, os.PathLike]] = None, check: bool = True,
             retry: bool = False, env: Optional[Mapping[str, str]] = None) -> GitResult:

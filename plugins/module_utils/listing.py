@@ -20,7 +20,7 @@ from .providers.base import Provider
 from .repo import Repo
 from .selection import Selection
 
-# (library to install, whether it imported, its import traceback) per provider.
+
 def missing_library(provider: str) -> Optional[Tuple[str, str]]:
     """The pip package a provider needs and the import error, or None."""
     if provider == "github":

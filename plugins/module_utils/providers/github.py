@@ -213,8 +213,8 @@ class GitHubProvider(Provider):
             return "/installation/repositories", {}, None, "repositories"
         if owner.kind == "self":
             me = self._get("/user", None, "GET /user")[1]
-            count = int(me.get("public_repos") or 0) + int(me.get("owned_private_repos")
-                                                              or me.get("total_private_repos") or 0)
+            private = me.get("owned_private_repos") or me.get("total_private_repos") or 0
+            count = int(me.get("public_repos") or 0) + int(private)
             return "/user/repos", dict(oldest_first, affiliation="owner"), count, None
         if owner.kind in ("auto", "org"):
             org = self._owner_record("/orgs/%s" % name, "GET /orgs/%s" % owner.name)
