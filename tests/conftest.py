@@ -1,0 +1,122 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+"""Shared pytest fixtures: local forges (see tests/forge/__init__.py).
+
+- ``forge``: session-wide, a modest mixed forge (do not mutate it: use
+  ``fresh_forge``). Faults, counters and rate-limit budgets of the shared
+  forges are reset before every test.
+- ``big_forge``: session-wide, 10,000-repo owners on each service
+  (github:big, gitlab:biggroup with 10,050 projects, gitea:bigtea); built
+  only by the tests that ask for it. ``big_github_forge`` /
+  ``big_gitlab_forge`` / ``big_gitea_forge`` build only one service's owner.
+- ``fresh_forge``: a factory, ``fresh_forge(["github:x:20"], **Forge kwargs)``,
+  for tests that mutate or inject faults; stopped after the test.
+- ``forge_token``: the admin token every forge accepts.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Callable, Dict, List
+
+import pytest
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+if REPO_ROOT not in sys.path:
+    # `from tests.forge import Forge` must work however pytest was started.
+    sys.path.insert(0, REPO_ROOT)
+
+from tests.forge import Forge  # noqa: E402
+
+FORGE_TOKEN = "forge-token"
+SECOND_TOKEN = "forge-token-2"
+
+# Small and edge-case owners of the session `forge`, per service.
+EDGE_OWNERS: Dict[str, Dict[str, str]] = {
+    "github": {"empty": "empty-org", "one": "one", "hundred": "hundred", "hundred_one": "hundred-one"},
+    "gitlab": {"empty": "gl-empty", "one": "gl-one", "hundred": "gl-hundred", "hundred_one": "gl-hundred-one"},
+    "gitea": {"empty": "tea-empty", "one": "tea-one", "hundred": "tea-hundred", "hundred_one": "tea-hundred-one"},
+}
+
+MIXED_SPECS: List[str] = [
+    "github:acme:250", "github-user:alice:15", "gitlab:platform:120", "gitea:tools:60",
+    "gitlab-user:alice:15", "gitea-user:alice:15",
+]
+for _svc, _owners in EDGE_OWNERS.items():
+    _flat = ":flat=1" if _svc == "gitlab" else ""
+    MIXED_SPECS += ["%s:%s:%d%s" % (_svc, _owners[k], n, _flat)
+                    for k, n in (("empty", 0), ("one", 1), ("hundred", 100), ("hundred_one", 101))]
+
+BIG_SPECS = {"github": "github:big:10000", "gitlab": "gitlab:biggroup:10050", "gitea": "gitea:bigtea:10000"}
+
+_shared: List[Forge] = []
+
+
+def _start(root: str, specs: List[str]) -> Forge:
+    forge = Forge(specs=specs, root=root, tokens=(FORGE_TOKEN, SECOND_TOKEN))
+    forge.start()
+    forge.edge_owners = EDGE_OWNERS  # type: ignore[attr-defined]
+    _shared.append(forge)
+    return forge
+
+
+@pytest.fixture(scope="session")
+def forge_token() -> str:
+    return FORGE_TOKEN
+
+
+@pytest.fixture(scope="session")
+def forge(tmp_path_factory: pytest.TempPathFactory):
+    f = _start(str(tmp_path_factory.mktemp("forge-mixed")), MIXED_SPECS)
+    yield f
+    f.stop()
+
+
+@pytest.fixture(scope="session")
+def big_forge(tmp_path_factory: pytest.TempPathFactory):
+    f = _start(str(tmp_path_factory.mktemp("forge-big")), list(BIG_SPECS.values()))
+    yield f
+    f.stop()
+
+
+def _big_one(service: str) -> Callable:
+    @pytest.fixture(scope="session")
+    def fixture(tmp_path_factory: pytest.TempPathFactory):
+        f = _start(str(tmp_path_factory.mktemp("forge-big-" + service)), [BIG_SPECS[service]])
+        yield f
+        f.stop()
+    return fixture
+
+
+big_github_forge = _big_one("github")
+big_gitlab_forge = _big_one("gitlab")
+big_gitea_forge = _big_one("gitea")
+
+
+@pytest.fixture(autouse=True)
+def _reset_shared_forges():
+    """A test never sees the faults, counters or spent budget of another."""
+    for f in _shared:
+        f.clear_faults()
+        f.reset_counters()
+        f.reset_rate_limits()
+    yield
+
+
+@pytest.fixture
+def fresh_forge(tmp_path_factory: pytest.TempPathFactory):
+    started: List[Forge] = []
+
+    def make(specs: List[str], **kwargs) -> Forge:
+        kwargs.setdefault("tokens", (FORGE_TOKEN, SECOND_TOKEN))
+        root = kwargs.pop("root", None) or str(tmp_path_factory.mktemp("forge-fresh"))
+        f = Forge(specs=specs, root=root, **kwargs)
+        f.start()
+        started.append(f)
+        return f
+
+    yield make
+    for f in started:
+        f.stop()

@@ -1,0 +1,85 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+"""A local forge: GitHub REST + GraphQL, GitLab v4, Gitea v1 and real git
+over smart HTTP, on 127.0.0.1, for integration tests, benchmarks and demos.
+
+    from tests.forge import Forge, ForgeClient, ForgeProcess
+    with Forge(specs=["github:acme:500", "gitlab:platform:60", "gitea:tools:20"]) as forge:
+        forge.github_api, forge.github_graphql, forge.gitlab_url, forge.gitea_api
+
+Spec grammar: ``SERVICE:OWNER:COUNT[:opt=v,...]``
+    SERVICE  github | github-user | gitlab | gitlab-user | gitea | gitea-user
+             (github/gitea: an organization; gitlab: a group; *-user: a user)
+    OWNER    login, or for gitlab a group path that may be nested (a/b); parents
+             are created as needed
+    COUNT    number of repos (0 is fine: an empty owner)
+    opts     big=K    K repos carry a 3 MiB incompressible, deterministic blob
+             flat=1   gitlab group without subgroups; otherwise GROUP,
+                      GROUP/sub-a, GROUP/sub-a/deep, GROUP/sub-b are created
+                      and the projects spread round-robin over them
+Always present: user ``forge-admin`` (the first token's login) with 3 repos on
+every service (``admin_repos=``), and owner ``mirror-target`` (org/group)
+which accepts pushes that create repos (push-to-create). Other tokens are
+``forge-user-N``. Every valid token sees private repos; anonymous callers see
+public ones only.
+
+Variety is a pure function of the repo's index within its owner (see data.py):
+empty (i%23==7), archived (i%11==3), fork (i%13==5), private (i%5==1), GitLab
+internal (i%7==2), GitHub disabled (i%97==50), Gitea mirror (i%31==17),
+default branch main/master/develop/trunk, 0-3 topics, language (sometimes
+null), names like ``web-12`` with some capitalised (``Docs-4``), ``_kit`` and
+``.core`` names; GitLab display names sometimes differ from the path (the
+truth's ``name`` is always the path). Two commits each; every fourth repo
+also has a ``feature/...`` branch and a ``v1.0`` tag. Same spec, same data,
+same commit shas.
+
+Ground truth ``forge.repos(service, owner)`` -> list of dicts sorted by id:
+id, full_path, name, owner (namespace incl. subgroups), private, visibility,
+archived, fork, empty, disabled, default_branch, marker (GitHub pushed_at,
+GitLab last_activity_at, Gitea updated_at, as the API renders them),
+clone_url, topics, language, head (sha of the default branch), big.
+
+Git URLs: GitHub ``{url}/{owner}/{name}.git``, GitLab ``{url}/gitlab/{path}.git``,
+Gitea ``{url}/gitea/{owner}/{name}.git``. Private repos need the token (Basic
+password or user, ``Bearer``/``token`` header); the answer is 401 with
+``WWW-Authenticate: Basic realm="forge"`` otherwise.
+
+Counters (``forge.counters()``): api:github:list, api:github:rest,
+api:github:graphql, api:gitlab, api:gitlab:list, api:gitea, api:gitea:list,
+git:info-refs, git:upload-pack, git:receive-pack, status:<code>, bytes:sent.
+
+Faults (``forge.inject(dict) -> id``; ``forge.clear_faults()``). Common keys:
+    kind, service (github|gitlab|gitea|git; GraphQL is github), path (regex
+    searched in the raw request target, path?query), after (fire from the Nth
+    matching request, 1-based, default 1), times (default 1; -1 forever).
+Kinds and their own keys:
+    secondary   GitHub secondary limit: status 403|429 (403), retry_after (s,
+                optional), message; rate headers keep remaining > 0
+    primary     GitHub budget exhausted: status 403|429 (403), reset_in (60 s);
+                the caller's core budget then stays at 0 until reset
+    graphql_rate_limited  HTTP 200 with errors[type=RATE_LIMITED], remaining 0;
+                reset_in (60 s) exhausts the graphql budget for real
+    gitlab_429  retry_after (s, default 1) or retry_after_date (seconds from now,
+                sent as an HTTP date; or a literal string); form="endpoint" for
+                the per-endpoint JSON body without RateLimit headers
+    status      status (500), body (dict -> JSON, str -> text), headers (dict)
+    truncate    valid headers, JSON body cut in half
+    slow        seconds (2) before answering normally
+    mutate      mutation {op: add|delete|rename|archive|push, service, owner, n,
+                full_paths, full_path, new_name, count} applied just before the
+                matching request is answered (the op keys may also be top-level)
+    reset_pack  git: the upload-pack that carries a pack sends `bytes` (half)
+                of its answer, then the connection is reset
+    stall_pack  git: like reset_pack, but waits `seconds` (30) before the reset
+    git_status  git: status 404 | 403 | 401 (no WWW-Authenticate), body
+"""
+
+from __future__ import annotations
+
+from .control import ForgeClient, ForgeControlError
+from .forge import Forge
+from .process import ForgeProcess
+from .specs import OwnerSpec, parse_spec
+
+__all__ = ["Forge", "ForgeClient", "ForgeControlError", "ForgeProcess", "OwnerSpec", "parse_spec"]

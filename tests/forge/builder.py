@@ -1,0 +1,103 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+"""Turn owner specs into owners, repos and commits (one fast-import per batch)."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Tuple
+
+from .data import initial_commits, refs_for, timestamps, traits
+from .gitstore import CommitPlan, GitStore
+from .specs import SERVICES, OwnerSpec
+from .state import PUSH_OWNER, SPECIAL_ADMIN, ForgeOwner, ForgeRepo, ForgeState
+
+GITLAB_SUBGROUPS = ("", "/sub-a", "/sub-a/deep", "/sub-b")
+
+
+def owner_namespaces(state: ForgeState, spec: OwnerSpec) -> List[str]:
+    """Create the owner (and GitLab subgroups); returns where repos go, in
+    round-robin order."""
+    if spec.service == "gitlab" and spec.kind == "group":
+        if spec.flat:
+            state.ensure_group_path(spec.owner)
+            return [spec.owner]
+        paths = [spec.owner + suffix for suffix in GITLAB_SUBGROUPS]
+        for path in paths:
+            state.ensure_group_path(path)
+        return paths
+    state.ensure_owner(spec.service, spec.kind, spec.owner)
+    return [spec.owner]
+
+
+def new_repo(state: ForgeState, service: str, namespace: str, index: int, big: bool,
+             fork_source: Optional[int]) -> Tuple[ForgeRepo, List[CommitPlan]]:
+    t = traits(service, index)
+    seq = state.next_seq(service)
+    created, pushed = timestamps(seq, index, t.empty)
+    repo = ForgeRepo(
+        service=service, id=state.new_repo_id(service), namespace=namespace, name=t.name,
+        display_name=t.display_name, index=index, visibility=t.visibility, archived=t.archived,
+        fork=t.fork, disabled=t.disabled, mirror=t.mirror, default_branch=t.default_branch,
+        topics=t.topics, language=t.language, description=t.description, created_at=created,
+        updated_at=pushed + 3600 if not t.empty else created, pushed_at=pushed, activity_at=pushed,
+        big=big and not t.empty, forked_from=fork_source if t.fork else None)
+    plans: List[CommitPlan] = []
+    if not t.empty:
+        plans = initial_commits(repo.dir_key, repo.full_path, t, created, pushed, repo.big, seed=repo.id)
+    return repo, plans
+
+
+def add_to_owner(state: ForgeState, spec: OwnerSpec, count: int) -> Tuple[List[ForgeRepo], List[CommitPlan]]:
+    namespaces = owner_namespaces(state, spec)
+    key = (spec.service, spec.owner.lower())
+    start = state.spec_counts.get(key, 0)
+    big_left = spec.big
+    repos: List[ForgeRepo] = []
+    plans: List[CommitPlan] = []
+    first_id: Optional[int] = None
+    for index in range(start, start + count):
+        wants_big = big_left > 0 and not traits(spec.service, index).empty
+        repo, repo_plans = new_repo(state, spec.service, namespaces[index % len(namespaces)], index,
+                                    wants_big, first_id)
+        if wants_big:
+            big_left -= 1
+        if first_id is None:
+            first_id = repo.id
+        repos.append(repo)
+        plans.extend(repo_plans)
+    state.spec_counts[key] = start + count
+    return repos, plans
+
+
+def publish(state: ForgeState, store: GitStore, repos: List[ForgeRepo], plans: List[CommitPlan]) -> None:
+    shas = store.write_commits(plans) if plans else {}
+    for repo in repos:
+        if (repo.dir_key + "#2") in shas:
+            repo.refs = refs_for(repo.index, repo.default_branch, shas, repo.dir_key)
+        state.add(repo)
+
+
+def populate(state: ForgeState, store: GitStore, specs: List[OwnerSpec], admin_repos: int) -> None:
+    specs = list(specs)
+    for service in SERVICES:
+        if not any(s.service == service and s.owner.lower() == SPECIAL_ADMIN for s in specs):
+            specs.append(OwnerSpec(service=service, kind="user", owner=SPECIAL_ADMIN, count=admin_repos))
+    all_repos: List[ForgeRepo] = []
+    all_plans: List[CommitPlan] = []
+    with state.lock:
+        for spec in specs:
+            repos, plans = add_to_owner(state, spec, spec.count)
+            all_repos.extend(repos)
+            all_plans.extend(plans)
+        for service in SERVICES:
+            kind = "group" if service == "gitlab" else "org"
+            if state.owner(service, PUSH_OWNER) is None:
+                state.ensure_owner(service, kind, PUSH_OWNER)
+        publish(state, store, all_repos, all_plans)
+
+
+def ensure_push_namespace(state: ForgeState, service: str, namespace: str) -> ForgeOwner:
+    if service == "gitlab":
+        return state.ensure_group_path(namespace)
+    return state.ensure_owner(service, "org", namespace)

@@ -1,0 +1,64 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+"""Offset pages and Link headers, in each forge's exact spelling."""
+
+from __future__ import annotations
+
+from typing import List, Optional, Sequence, Tuple, TypeVar
+
+from .web import Request
+
+T = TypeVar("T")
+
+
+def page_slice(items: Sequence[T], page: int, per_page: int) -> List[T]:
+    start = (page - 1) * per_page
+    return list(items[start:start + per_page])
+
+
+def last_page(total: int, per_page: int) -> int:
+    return max(1, -(-total // per_page))
+
+
+def replace_param(params: List[Tuple[str, str]], name: str, value: str) -> List[Tuple[str, str]]:
+    """Carry every query parameter into the link, with `name` set to value."""
+    out = [(k, v) for k, v in params if k != name]
+    replaced = False
+    result: List[Tuple[str, str]] = []
+    for k, v in params:
+        if k == name:
+            if not replaced:
+                result.append((k, value))
+                replaced = True
+            continue
+        result.append((k, v))
+    if not replaced:
+        result = out + [(name, value)]
+    return result
+
+
+def link_header(req: Request, path: str, page: int, last: Optional[int], rels_order: Sequence[str],
+                sep: str = ", ", page_param: str = "page", always_first_last: bool = False,
+                params: Optional[List[Tuple[str, str]]] = None) -> Optional[str]:
+    """`<url>; rel="next", <url>; rel="last"` (GitHub, GitLab) or with sep=","
+    (Gitea). GitHub and Gitea give next/last only before the last page and
+    prev/first only after the first; GitLab always gives first/last.
+    `last` None leaves rel=last out (GitLab above 10,000 rows) and keeps
+    rel=next on every page."""
+    base_params = list(req.query if params is None else params)
+    targets = {}
+    if page > 1:
+        targets["prev"] = page - 1
+    if last is None or page < last:
+        targets["next"] = page + 1
+    if always_first_last or page > 1:
+        targets["first"] = 1
+    if last is not None and (always_first_last or page < last):
+        targets["last"] = last
+    parts = []
+    for rel in rels_order:
+        if rel in targets:
+            url = req.url_with(path, replace_param(base_params, page_param, str(targets[rel])))
+            parts.append('<%s>; rel="%s"' % (url, rel))
+    return sep.join(parts) if parts else None

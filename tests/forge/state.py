@@ -1,0 +1,206 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+"""The forge's ground truth: owners, repos and the indexes the APIs read.
+
+One lock guards it all; every change bumps `version`, which is what the
+sorted-listing caches key on (so a mutation between two pages shifts offset
+pages exactly as on a real forge).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Dict, List, Optional, Tuple
+
+SPECIAL_ADMIN = "forge-admin"
+PUSH_OWNER = "mirror-target"
+
+
+@dataclass
+class ForgeOwner:
+    service: str
+    kind: str                 # org | user | group
+    path: str                 # login, or GitLab group full path
+    id: int
+    created_at: int
+    parent_id: Optional[int] = None
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit("/", 1)[-1]
+
+
+@dataclass
+class ForgeRepo:
+    service: str
+    id: int
+    namespace: str            # owner login or GitLab namespace full path
+    name: str                 # path segment
+    display_name: str
+    index: int
+    visibility: str
+    archived: bool
+    fork: bool
+    disabled: bool
+    mirror: bool
+    default_branch: str
+    topics: Tuple[str, ...]
+    language: Optional[str]
+    description: str
+    created_at: int
+    updated_at: int
+    pushed_at: int
+    activity_at: int          # GitLab last_activity_at (coarse)
+    refs: Dict[str, str] = field(default_factory=dict)
+    big: bool = False
+    pushable: bool = False    # push-to-create repo: its directory is the truth
+    forked_from: Optional[int] = None
+    changes: int = 0
+
+    @property
+    def full_path(self) -> str:
+        return self.namespace + "/" + self.name
+
+    @property
+    def private(self) -> bool:
+        return self.visibility != "public"
+
+    @property
+    def empty(self) -> bool:
+        return not self.refs
+
+    @property
+    def dir_key(self) -> str:
+        return "%s-%d" % (self.service, self.id)
+
+    @property
+    def size_kb(self) -> int:
+        if self.empty:
+            return 0
+        return 3100 if self.big else 2 + self.changes
+
+
+class ForgeState:
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.version = 0
+        self.repos: Dict[str, Dict[int, ForgeRepo]] = {"github": {}, "gitlab": {}, "gitea": {}}
+        self.owners: Dict[Tuple[str, str], ForgeOwner] = {}
+        self.owner_ids: Dict[Tuple[str, int], ForgeOwner] = {}
+        self.by_path: Dict[Tuple[str, str], int] = {}
+        self.moved: Dict[Tuple[str, str], int] = {}
+        self.by_namespace: Dict[Tuple[str, str], List[int]] = {}
+        self.spec_counts: Dict[Tuple[str, str], int] = {}   # next index per owner
+        self._next_repo_id = {"github": 1001, "gitlab": 1001, "gitea": 1001}
+        self._next_owner_id = {"github": 101, "gitlab": 101, "gitea": 101}
+        self.seq = {"github": 0, "gitlab": 0, "gitea": 0}
+        self._cache: Dict[tuple, List[int]] = {}
+        self._cache_version = -1
+
+    # -- ids ---------------------------------------------------------------
+    def new_repo_id(self, service: str) -> int:
+        rid = self._next_repo_id[service]
+        self._next_repo_id[service] = rid + 1
+        return rid
+
+    def next_seq(self, service: str) -> int:
+        self.seq[service] += 1
+        return self.seq[service]
+
+    # -- owners ------------------------------------------------------------
+    def owner(self, service: str, path: str) -> Optional[ForgeOwner]:
+        return self.owners.get((service, path.lower()))
+
+    def owner_by_id(self, service: str, oid: int) -> Optional[ForgeOwner]:
+        return self.owner_ids.get((service, oid))
+
+    def ensure_owner(self, service: str, kind: str, path: str, parent_id: Optional[int] = None) -> ForgeOwner:
+        found = self.owner(service, path)
+        if found is not None:
+            return found
+        oid = self._next_owner_id[service]
+        self._next_owner_id[service] = oid + 1
+        created = 1262304000 + oid * 86400      # 2010 onwards, deterministic
+        owner = ForgeOwner(service=service, kind=kind, path=path, id=oid, created_at=created,
+                           parent_id=parent_id)
+        self.owners[(service, path.lower())] = owner
+        self.owner_ids[(service, oid)] = owner
+        self.by_namespace.setdefault((service, path.lower()), [])
+        self.version += 1
+        return owner
+
+    def ensure_group_path(self, path: str) -> ForgeOwner:
+        """GitLab: create every ancestor group of `path` too."""
+        parent_id = None
+        parts = path.split("/")
+        owner = None
+        for depth in range(1, len(parts) + 1):
+            owner = self.ensure_owner("gitlab", "group", "/".join(parts[:depth]), parent_id)
+            parent_id = owner.id
+        return owner  # type: ignore[return-value]
+
+    def descendants(self, service: str, path: str) -> List[ForgeOwner]:
+        prefix = path.lower() + "/"
+        return [o for (svc, key), o in self.owners.items() if svc == service and key.startswith(prefix)]
+
+    def children(self, service: str, owner: ForgeOwner) -> List[ForgeOwner]:
+        return [o for (svc, _), o in self.owners.items() if svc == service and o.parent_id == owner.id]
+
+    # -- repos -------------------------------------------------------------
+    def add(self, repo: ForgeRepo) -> None:
+        self.repos[repo.service][repo.id] = repo
+        self.by_path[(repo.service, repo.full_path.lower())] = repo.id
+        self.by_namespace.setdefault((repo.service, repo.namespace.lower()), []).append(repo.id)
+        self.version += 1
+
+    def remove(self, repo: ForgeRepo) -> None:
+        self.repos[repo.service].pop(repo.id, None)
+        self.by_path.pop((repo.service, repo.full_path.lower()), None)
+        ids = self.by_namespace.get((repo.service, repo.namespace.lower()), [])
+        if repo.id in ids:
+            ids.remove(repo.id)
+        self.version += 1
+
+    def rename(self, repo: ForgeRepo, new_name: str) -> None:
+        old = repo.full_path.lower()
+        self.by_path.pop((repo.service, old), None)
+        self.moved[(repo.service, old)] = repo.id
+        repo.name = new_name
+        repo.display_name = new_name
+        self.by_path[(repo.service, repo.full_path.lower())] = repo.id
+        self.moved.pop((repo.service, repo.full_path.lower()), None)
+        self.version += 1
+
+    def touch(self) -> None:
+        self.version += 1
+
+    def get(self, service: str, full_path: str) -> Optional[ForgeRepo]:
+        rid = self.by_path.get((service, full_path.lower()))
+        return None if rid is None else self.repos[service].get(rid)
+
+    def get_moved(self, service: str, full_path: str) -> Optional[ForgeRepo]:
+        rid = self.moved.get((service, full_path.lower()))
+        return None if rid is None else self.repos[service].get(rid)
+
+    def in_namespace(self, service: str, path: str) -> List[ForgeRepo]:
+        table = self.repos[service]
+        return [table[i] for i in self.by_namespace.get((service, path.lower()), ()) if i in table]
+
+    def cached(self, key: tuple, build: Callable[[], List[int]]) -> List[int]:
+        """Sorted id lists per listing shape, rebuilt only after a change."""
+        if self._cache_version != self.version or len(self._cache) > 256:
+            self._cache = {}
+            self._cache_version = self.version
+        ids = self._cache.get(key)
+        if ids is None:
+            ids = build()
+            self._cache[key] = ids
+        return ids
+
+
+def iso(ts: float, millis: bool = False) -> str:
+    base = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(int(ts)))
+    return base + (".000Z" if millis else "Z")
