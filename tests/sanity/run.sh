@@ -24,8 +24,12 @@ py=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 cd "$dest"
 # shellcheck needs a binary we do not install; changelog needs antsibull-changelog
 # fragments this project does not keep (history is in git).
+# The targets are the collection's content; the local forge and the test suite
+# under tests/ are test infrastructure, linted by pytest runs, not shipped.
+targets=(plugins meta)
+[ -d roles ] && targets+=(roles)
 "$venv/bin/ansible-test" sanity --color no --python "$py" --venv --requirements \
-    --skip-test shellcheck --skip-test changelog "$@"
+    --skip-test shellcheck --skip-test changelog "$@" "${targets[@]}"
 echo "== ansible-doc renders every module"
 export ANSIBLE_COLLECTIONS_PATH=$work
 for module in plugins/modules/*.py; do
