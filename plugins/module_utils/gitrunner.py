@@ -83,7 +83,7 @@ class GitError(ForgeError):
         self.result = result
         self.failure = failure
         self.tries = tries
-        command = " ".join(result.argv[1:3])
+        command = result.argv[1] if len(result.argv) > 1 else ""
         detail = _last_error_line(result.stderr)
         msg = "git %s failed: %s" % (command, failure.reason)
         if tries > 1:
@@ -130,7 +130,9 @@ _PATTERNS: Sequence[Tuple[str, str, str]] = (
     (r"could not resolve host|failed to connect|couldn't connect|connection refused"
      r"|network is unreachable|temporary failure in name resolution",
      TRANSIENT, "cannot reach the forge (will retry)"),
-    (r"not a git repository|does not appear to be a git repository",
+    (r"does not appear to be a git repository",
+     PERMANENT, "repository not found: the remote has no git repository at that URL"),
+    (r"not a git repository",
      PERMANENT, "not a git repository"),
     (r"repository '[^']*' does not exist",
      PERMANENT, "repository not found: the path does not exist"),

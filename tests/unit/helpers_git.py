@@ -125,7 +125,8 @@ class GitHttpServer:
     """Smart-HTTP git on 127.0.0.1 through `git http-backend`, with faults.
 
     mode: "serve" (default), or a status code to answer every request with,
-    "reset" to send a TCP RST, or "empty" to close without an answer. require_auth: the
+    "reset" to send a TCP RST, "empty" to close without an answer, or
+    "stall" to hang until `release` is set. require_auth: the
     exact Authorization header value; requests without it get 401.
     """
 
@@ -133,6 +134,7 @@ class GitHttpServer:
         self.project_root = Path(project_root)
         self.require_auth = require_auth
         self.mode = "serve"
+        self.release = threading.Event()   # ends a "stall"
         self.requests: List[Dict[str, str]] = []
         self._lock = threading.Lock()
         server = self
@@ -165,6 +167,7 @@ class GitHttpServer:
         return self
 
     def __exit__(self, *exc) -> None:
+        self.release.set()
         self.httpd.shutdown()
         self.httpd.server_close()
         self.thread.join(5)
@@ -193,6 +196,9 @@ class GitHttpServer:
                                   "authorization": h.headers.get("Authorization", "")})
         body = self._read_body(h) if h.command == "POST" else b""
         mode = self.mode
+        if mode == "stall":
+            self.release.wait(60)
+            mode = "serve"
         if mode in ("reset", "empty"):
             # "reset": a TCP RST (SO_LINGER 0); "empty": a clean close with no answer.
             h.close_connection = True

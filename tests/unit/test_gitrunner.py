@@ -226,16 +226,31 @@ def test_unreachable_host_is_transient(tmp_path):
 
 
 def test_timeout_kills_git_and_is_transient(tmp_path):
-    release = threading.Event()
     with GitHttpServer(tmp_path) as forge:
-        original = forge._handle
-        forge._handle = lambda h: (release.wait(30), original(h))
-        try:
-            res = make_runner(timeout=1).run(["ls-remote", forge.url("r.git")], check=False)
-        finally:
-            release.set()
+        forge.mode = "stall"
+        res = make_runner(timeout=1).run(["ls-remote", forge.url("r.git")], check=False)
     assert not res.ok and "timed out after 1s" in res.stderr
     assert classify(res).kind == TRANSIENT
+
+
+def test_kill_all_stops_running_git_trees(tmp_path):
+    psutil = pytest.importorskip("psutil")
+    runner = make_runner()
+    results = []
+    with GitHttpServer(tmp_path) as forge:
+        forge.mode = "stall"
+        worker = threading.Thread(target=lambda: results.append(
+            runner.run(["ls-remote", forge.url("r.git")], check=False)))
+        worker.start()
+        while not forge.requests:          # git (and git-remote-http) are now waiting on us
+            worker.join(0.02)
+        tree = [p for p in psutil.Process().children(recursive=True)]
+        assert runner.kill_all() == 1
+        worker.join(10)
+    assert results and results[0].returncode < 0
+    assert classify(results[0]).kind == TRANSIENT
+    gone, alive = psutil.wait_procs(tree, timeout=5)
+    assert alive == []
 
 
 def test_local_failures_are_permanent(tmp_path):
