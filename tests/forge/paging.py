@@ -22,35 +22,36 @@ def last_page(total: int, per_page: int) -> int:
 
 
 def replace_param(params: List[Tuple[str, str]], name: str, value: str) -> List[Tuple[str, str]]:
-    """Carry every query parameter into the link, with `name` set to value."""
-    out = [(k, v) for k, v in params if k != name]
-    replaced = False
+    """Carry every query parameter into the link, in place, with `name` set
+    to value (appended when absent)."""
     result: List[Tuple[str, str]] = []
+    replaced = False
     for k, v in params:
-        if k == name:
-            if not replaced:
-                result.append((k, value))
-                replaced = True
-            continue
-        result.append((k, v))
+        if k != name:
+            result.append((k, v))
+        elif not replaced:
+            result.append((k, value))
+            replaced = True
     if not replaced:
-        result = out + [(name, value)]
+        result.append((name, value))
     return result
 
 
 def link_header(req: Request, path: str, page: int, last: Optional[int], rels_order: Sequence[str],
                 sep: str = ", ", page_param: str = "page", always_first_last: bool = False,
-                params: Optional[List[Tuple[str, str]]] = None) -> Optional[str]:
+                params: Optional[List[Tuple[str, str]]] = None, has_next: Optional[bool] = None) -> Optional[str]:
     """`<url>; rel="next", <url>; rel="last"` (GitHub, GitLab) or with sep=","
     (Gitea). GitHub and Gitea give next/last only before the last page and
     prev/first only after the first; GitLab always gives first/last.
-    `last` None leaves rel=last out (GitLab above 10,000 rows) and keeps
-    rel=next on every page."""
+    `last` None leaves rel=last out (GitLab above 10,000 rows); then
+    `has_next` says whether a next page exists."""
     base_params = list(req.query if params is None else params)
     targets = {}
     if page > 1:
         targets["prev"] = page - 1
-    if last is None or page < last:
+    if has_next is None:
+        has_next = last is None or page < last
+    if has_next:
         targets["next"] = page + 1
     if always_first_last or page > 1:
         targets["first"] = 1
