@@ -82,6 +82,9 @@ def build_forge_config(
     validate_certs: bool = True,
     timeout: Optional[float] = None,
     per_page: Optional[int] = None,
+    secondary_min_wait: Optional[float] = None,
+    max_tries: Optional[int] = None,
+    retry_base: Optional[float] = None,
 ) -> ForgeConfig:
     """Check the forge options together and name the one to change."""
     if provider not in PROVIDERS:
@@ -122,6 +125,14 @@ def build_forge_config(
         raise ConfigError("max_calls_per_second must be above 0, not %r" % max_calls_per_second)
     if per_page is not None and not 1 <= per_page <= 100:
         raise ConfigError("per_page must be between 1 and 100, not %r" % per_page)
+    # The three retry knobs keep GitHub's and backoff's sensible defaults for
+    # users; tests and impatient CI jobs set them small.
+    if secondary_min_wait is not None and secondary_min_wait < 0:
+        raise ConfigError("secondary_min_wait must be 0 or more seconds, not %r" % secondary_min_wait)
+    if max_tries is not None and (isinstance(max_tries, bool) or int(max_tries) != max_tries or max_tries < 1):
+        raise ConfigError("max_tries must be a whole number of 1 or more, not %r" % max_tries)
+    if retry_base is not None and retry_base < 0:
+        raise ConfigError("retry_base must be 0 or more seconds, not %r" % retry_base)
     cfg = ForgeConfig(
         provider=provider,
         api_url=api_url.rstrip("/"),
@@ -139,6 +150,12 @@ def build_forge_config(
         cfg.timeout = float(timeout)
     if per_page is not None:
         cfg.per_page = per_page
+    if secondary_min_wait is not None:
+        cfg.secondary_min_wait = float(secondary_min_wait)
+    if max_tries is not None:
+        cfg.max_tries = int(max_tries)
+    if retry_base is not None:
+        cfg.retry_base = float(retry_base)
     return cfg
 
 

@@ -43,7 +43,10 @@ except ImportError:
     HAS_REQUESTS = False
 
 # Kept to what the local forge and GitHub both answer; ~300 bytes a repo
-# against several KB for a REST repo object.
+# against several KB for a REST repo object. Topics and language are asked
+# for because selection filters on them (without them `topics_any` or
+# `languages` would silently select nothing); the nested topics connection
+# keeps the cost at 1 point a page (1 + 100 requests / 100, rounded).
 GRAPHQL_REPOS = """
 query($login: String!, $first: Int!, $cursor: String) {
   rateLimit { cost limit remaining used resetAt nodeCount }
@@ -55,6 +58,8 @@ query($login: String!, $first: Int!, $cursor: String) {
         databaseId name nameWithOwner url sshUrl isArchived isFork isDisabled
         isEmpty isPrivate visibility pushedAt updatedAt diskUsage
         defaultBranchRef { name }
+        primaryLanguage { name }
+        repositoryTopics(first: 20) { nodes { topic { name } } }
       }
     }
   }
