@@ -327,7 +327,7 @@ class _Repo:
         upstream_of = {}
         out = self.git("for-each-ref", "--format=%(refname:short)%00%(upstream)", "refs/heads").stdout
         for line in out.splitlines():
-            name, _, upstream = line.partition("\0")
+            name, _sep, upstream = line.partition("\0")
             branches.append(name)
             upstream_of[name] = upstream
         remote_refs = set(self.git("for-each-ref", "--format=%(refname)", "refs/remotes").stdout.split())
