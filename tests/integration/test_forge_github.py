@@ -306,3 +306,135 @@ def test_main_prints_one_json_line(tmp_path):
         proc.terminate()
         assert proc.wait(timeout=30) == 0
         proc.stdout.close()
+
+
+# -- GraphQL -----------------------------------------------------------------
+LIST_QUERY = """
+query($org: String!, $cursor: String, $order: RepositoryOrder) {
+  organization(login: $org) {
+    repositories(first: 100, after: $cursor, orderBy: $order) {
+      totalCount
+      pageInfo { hasNextPage endCursor startCursor hasPreviousPage }
+      nodes { databaseId name nameWithOwner url sshUrl isArchived isFork isDisabled isEmpty isPrivate
+              visibility pushedAt updatedAt diskUsage defaultBranchRef { name } }
+    }
+  }
+  rateLimit { cost limit remaining used resetAt nodeCount }
+}"""
+
+
+def gql(forge, query, token=TOKEN, **variables):
+    headers = {"Authorization": "bearer " + token} if token else {}
+    return requests.post(forge.github_graphql, json={"query": query, "variables": variables}, headers=headers,
+                         timeout=30)
+
+
+def gql_walk(forge, org, order=None, between_pages=None):
+    cursor, nodes, pages = None, [], 0
+    while True:
+        resp = gql(forge, LIST_QUERY, org=org, cursor=cursor, order=order)
+        assert resp.status_code == 200 and "errors" not in resp.json(), resp.text
+        conn = resp.json()["data"]["organization"]["repositories"]
+        nodes += conn["nodes"]
+        pages += 1
+        if not conn["pageInfo"]["hasNextPage"]:
+            return nodes, pages, resp
+        cursor = conn["pageInfo"]["endCursor"]
+        if between_pages:
+            between_pages(pages)
+
+
+def test_graphql_lists_every_repo_with_keyset_cursors(forge):
+    nodes, pages, last = gql_walk(forge, "acme")
+    truth = {r["id"]: r for r in forge.repos("github", "acme")}
+    assert pages == 3 and len(nodes) == 250 and {n["databaseId"] for n in nodes} == set(truth)
+    for node in nodes:
+        t = truth[node["databaseId"]]
+        assert node["nameWithOwner"] == t["full_path"] and node["pushedAt"] == t["marker"]
+        assert node["isEmpty"] == t["empty"] and node["isPrivate"] == t["private"]
+        assert node["visibility"] == ("PRIVATE" if t["private"] else "PUBLIC")
+        assert node["defaultBranchRef"] == (None if t["empty"] else {"name": t["default_branch"]})
+    rate = last.json()["data"]["rateLimit"]
+    assert rate["cost"] == 1 and rate["nodeCount"] == 100 and rate["used"] == 3
+    assert rate["remaining"] == 4997 and rate["resetAt"].endswith("Z")
+    assert last.headers["X-RateLimit-Resource"] == "graphql" and last.headers["X-RateLimit-Remaining"] == "4997"
+    assert forge.counters()["api:github:graphql"] == 3
+
+
+def test_graphql_cursor_is_opaque_base64(forge):
+    resp = gql(forge, LIST_QUERY, org="hundred-one")
+    cursor = resp.json()["data"]["organization"]["repositories"]["pageInfo"]["endCursor"]
+    import base64
+    assert base64.b64decode(cursor)                                 # valid base64
+    bad = gql(forge, LIST_QUERY, org="hundred-one", cursor="not-a-cursor!")
+    assert "errors" in bad.json() and "cursor" in bad.json()["errors"][0]["message"]
+
+
+def test_graphql_order_and_last_before(forge):
+    nodes, _, _ = gql_walk(forge, "acme", order={"field": "NAME", "direction": "DESC"})
+    names = [n["name"].lower() for n in nodes]
+    assert names == sorted(names, reverse=True) and len(names) == 250
+    query = """query($c: String) { organization(login: "hundred") {
+        repositories(last: 10, before: $c) { pageInfo { startCursor } nodes { databaseId } } } }"""
+    tail = gql(forge, query).json()["data"]["organization"]["repositories"]
+    truth_ids = [r["id"] for r in forge.repos("github", "hundred")]
+    assert [n["databaseId"] for n in tail["nodes"]] == truth_ids[-10:]
+    before = gql(forge, query, c=tail["pageInfo"]["startCursor"]).json()["data"]["organization"]["repositories"]
+    assert [n["databaseId"] for n in before["nodes"]] == truth_ids[-20:-10]
+
+
+def test_graphql_errors(forge):
+    missing = gql(forge, '{ organization(login: "nope") { login } }')
+    assert missing.status_code == 200
+    body = missing.json()
+    assert body["data"] == {"organization": None}
+    assert body["errors"][0]["type"] == "NOT_FOUND" and body["errors"][0]["path"] == ["organization"]
+    assert body["errors"][0]["message"] == "Could not resolve to an Organization with the login of 'nope'."
+    no_first = gql(forge, '{ organization(login: "acme") { repositories { totalCount } } }').json()
+    assert "first" in no_first["errors"][0]["message"] and "data" not in no_first
+    too_many = gql(forge, '{ organization(login: "acme") { repositories(first: 101) { totalCount } } }').json()
+    assert "exceeds the `first` limit of 100" in too_many["errors"][0]["message"]
+    unknown = gql(forge, '{ organization(login: "acme") { bogus } }').json()
+    assert unknown["errors"][0]["message"] == "Field 'bogus' doesn't exist on type 'Organization'"
+    syntax = gql(forge, '{ organization(login: "acme") { ').json()
+    assert "Parse error" in syntax["errors"][0]["message"]
+    assert gql(forge, "{ viewer { login } }", token=None).status_code == 401
+    assert gql(forge, "{ viewer { login } }", token="wrong").status_code == 401
+    assert gql(forge, "{ viewer { login } }").json() == {"data": {"viewer": {"login": "forge-admin"}}}
+
+
+def test_graphql_user_edges_topics_and_aliases(forge):
+    query = """query { u: user(login: "alice") { login repositories(first: 5) { totalCount
+        edges { cursor node { name owner { login __typename } primaryLanguage { name }
+                repositoryTopics(first: 10) { nodes { topic { name } } } } } } } }"""
+    data = gql(forge, query).json()["data"]["u"]
+    truth = forge.repos("github", "alice")
+    assert data["login"] == "alice" and data["repositories"]["totalCount"] == len(truth)
+    first = data["repositories"]["edges"][0]["node"]
+    assert first["owner"] == {"login": "alice", "__typename": "User"}
+    assert [t["topic"]["name"] for t in first["repositoryTopics"]["nodes"]] == truth[0]["topics"]
+    assert first["primaryLanguage"] == (None if truth[0]["language"] is None else {"name": truth[0]["language"]})
+
+
+def test_graphql_budget_runs_out_as_rate_limited(forge):
+    forge.set_rate_limit("github", limit=2, reset_in=60, resource="graphql")
+    assert "errors" not in gql(forge, "{ viewer { login } }").json()
+    assert "errors" not in gql(forge, "{ viewer { login } }").json()
+    out = gql(forge, "{ viewer { login } }")
+    assert out.status_code == 200 and out.headers["X-RateLimit-Remaining"] == "0"
+    assert out.json()["errors"][0]["type"] == "RATE_LIMITED"
+    assert get(forge, "/orgs/one").status_code == 200                # REST core budget is separate
+
+
+def test_graphql_keyset_survives_deletions_between_pages(fresh_forge):
+    forge = fresh_forge(["github:acme:250"])
+    truth = forge.repos("github", "acme")
+    doomed = [r["full_path"] for r in truth[:10]]                    # all on page 1 (id order)
+
+    def delete(_):
+        if doomed:
+            forge.delete_repos("github", doomed)
+            doomed.clear()
+    nodes, _, _ = gql_walk(forge, "acme", between_pages=delete)
+    ids = [n["databaseId"] for n in nodes]
+    assert len(ids) == len(set(ids)) == 250                         # page 1 had them, nothing skipped after
