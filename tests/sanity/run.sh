@@ -26,8 +26,8 @@ cd "$dest"
 # fragments this project does not keep (history is in git).
 # The targets are the collection's content; the local forge and the test suite
 # under tests/ are test infrastructure, linted by pytest runs, not shipped.
-targets=(plugins meta)
-[ -d roles ] && targets+=(roles)
+targets=(plugins/ meta/)
+[ -d roles ] && targets+=(roles/)
 "$venv/bin/ansible-test" sanity --color no --python "$py" --venv --requirements \
     --skip-test shellcheck --skip-test changelog "$@" "${targets[@]}"
 echo "== ansible-doc renders every module"
