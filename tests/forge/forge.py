@@ -148,17 +148,26 @@ class Forge:
     def _dispatch(self, req: Request) -> Response:
         path = req.path
         if path.startswith("/api/v3/") or path == "/api/v3":
+            sub = path[len("/api/v3"):] or "/"
             self.count("api:github:rest")
-            return self._api("github", req, lambda f: self.github.handle(req, path[len("/api/v3"):] or "/", f))
+            if self.github.is_list(sub):
+                self.count("api:github:list")
+            return self._api("github", req, lambda f: self.github.handle(req, sub, f))
         if path in ("/api/graphql", "/api/v3/graphql", "/graphql"):
             self.count("api:github:graphql")
             return self._api("github", req, lambda f: self.graphql.handle(req, f))
         if path.startswith("/api/v4/"):
+            sub = path[len("/api/v4"):]
             self.count("api:gitlab")
-            return self._api("gitlab", req, lambda f: self.gitlab.handle(req, path[len("/api/v4"):], f))
+            if self.gitlab.is_list(sub):
+                self.count("api:gitlab:list")
+            return self._api("gitlab", req, lambda f: self.gitlab.handle(req, sub, f))
         if path.startswith("/api/v1/"):
+            sub = path[len("/api/v1"):]
             self.count("api:gitea")
-            return self._api("gitea", req, lambda f: self.gitea.handle(req, path[len("/api/v1"):], f))
+            if self.gitea.is_list(sub):
+                self.count("api:gitea:list")
+            return self._api("gitea", req, lambda f: self.gitea.handle(req, sub, f))
         target = parse_git_path(path, req.query_string)
         if target is None:
             return text_response(404, "Not Found\n")

@@ -27,6 +27,12 @@ class GiteaApi:
         self.app = app
         self.state = app.state
 
+    @staticmethod
+    def is_list(sub: str) -> bool:
+        parts = sub.strip("/").split("/")
+        return (len(parts) == 3 and parts[0] in ("orgs", "users") and parts[2] == "repos") or \
+            parts == ["user", "repos"]
+
     def _error(self, req: Request, status: int, message: str) -> Response:
         return json_response(status, {"errors": [], "message": message, "url": req.base + "/api/swagger"})
 
@@ -36,8 +42,6 @@ class GiteaApi:
     # -- entry -------------------------------------------------------------
     def handle(self, req: Request, sub: str, fault: Any) -> Response:
         parts = [urllib.parse.unquote(p) for p in sub.strip("/").split("/")]
-        if len(parts) == 3 and parts[0] in ("orgs", "users") and parts[2] == "repos" or parts == ["user", "repos"]:
-            self.app.count("api:gitea:list")
         creds = credentials(req)
         for name in ("token", "access_token"):
             if req.arg(name):

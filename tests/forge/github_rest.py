@@ -63,8 +63,6 @@ class GitHubRest:
     # -- entry -------------------------------------------------------------
     def handle(self, req: Request, sub: str, fault: Any) -> Response:
         route, match = self._route(sub)
-        if route in LIST_ROUTES:
-            self.app.count("api:github:list")
         if route in ("app_token", "app_installation"):
             # Authenticated by the app's JWT, not a token; no token budget.
             error = self.app.tokens.check_jwt(credentials(req))
@@ -107,6 +105,9 @@ class GitHubRest:
         _, bucket = self.app.gh_budgets.take(budget_key, resource, 1, anonymous)
         self.rate_headers(resp, bucket, resource)
         return resp
+
+    def is_list(self, sub: str) -> bool:
+        return self._route(sub)[0] in LIST_ROUTES
 
     def _route(self, sub: str) -> Tuple[Optional[str], Any]:
         for name, rx in ROUTES:

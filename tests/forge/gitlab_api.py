@@ -44,10 +44,6 @@ class GitLabApi:
     # -- entry -------------------------------------------------------------
     def handle(self, req: Request, sub: str, fault: Any) -> Response:
         parts = sub.strip("/").split("/")
-        is_list = (len(parts) == 3 and parts[0] in ("groups", "users") and parts[2] == "projects") or \
-            (parts == ["projects"] and req.method == "GET")
-        if is_list:
-            self.app.count("api:gitlab:list")
         try:
             who = self.app.tokens.identify(credentials(req))
         except AuthError:
@@ -61,6 +57,12 @@ class GitLabApi:
         resp = self._route(req, parts, who)
         self._rate_headers(resp, bucket, who is None)
         return resp
+
+    @staticmethod
+    def is_list(sub: str) -> bool:
+        parts = sub.strip("/").split("/")
+        return (len(parts) == 3 and parts[0] in ("groups", "users") and parts[2] == "projects") or \
+            parts == ["projects"]
 
     def _route(self, req: Request, parts: List[str], who: Optional[Principal]) -> Response:
         if req.method != "GET":
