@@ -34,6 +34,7 @@ from .sync import (CLONED, FAILED, SKIPPED, STRATEGIES, UNCHANGED, UPDATED, Sync
 from . import prune as prune_mod
 
 RETURN_REPOS = ("none", "changed", "all")
+NOT_REPO_OUTCOMES = ("gone", "pruned")
 PROTOCOLS = ("https", "ssh")
 # GitLab moves last_activity_at at most about once an hour, so an unchanged
 # marker proves nothing about pushes made within an hour after it.
@@ -149,7 +150,9 @@ class RunReport:
     def as_dict(self) -> Dict[str, Any]:
         counts = {k: self.counts.get(k, 0) for k in (CLONED, UPDATED, UNCHANGED, SKIPPED, FAILED)}
         counts.update({k: v for k, v in self.counts.items() if k not in counts})
-        counts["total"] = sum(self.counts.get(k, 0) for k in (CLONED, UPDATED, UNCHANGED, SKIPPED, FAILED))
+        # Every repo outcome counts, "would clone"/"would update" of check mode too;
+        # gone and pruned are about journal entries, not listed repos.
+        counts["total"] = sum(v for k, v in self.counts.items() if k not in NOT_REPO_OUTCOMES)
         return {
             "changed": self.changed,
             "counts": counts,

@@ -1,0 +1,36 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+"""Run the bulk_clone engine once, as a process of its own, for tests that
+must kill it (kill -9) or hold its lock from outside.
+
+Reads one JSON object on stdin, never argv (the token is in it):
+    {"forge": {...build_forge_config kwargs...}, "owners": [...],
+     "owner_kind": null, "selection": {...}, "sync": {...SyncSettings...}}
+Prints the result as one JSON line on stdout. Exit status: 0 done, 1 the run
+went past max_failures, 2 a BulkCloneError (message on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+
+
+def main() -> int:
+    from bulk_clone_engine.engine import bulk_clone
+    from bulk_clone_engine.errors import BulkCloneError
+
+    config = json.load(sys.stdin)
+    try:
+        result = bulk_clone(config["forge"], config["owners"], config.get("owner_kind"),
+                            config.get("selection") or {}, config["sync"])
+    except BulkCloneError as exc:
+        sys.stderr.write("%s: %s\n" % (exc.__class__.__name__, exc))
+        return 2
+    sys.stdout.write(json.dumps(result) + "\n")
+    return 1 if result.get("failed") else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
