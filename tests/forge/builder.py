@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from typing import List, Optional, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 from .data import initial_commits, refs_for, timestamps, traits
 from .gitstore import CommitPlan, GitStore
@@ -78,7 +78,8 @@ def publish(state: ForgeState, store: GitStore, repos: List[ForgeRepo], plans: L
         state.add(repo)
 
 
-def populate(state: ForgeState, store: GitStore, specs: List[OwnerSpec], admin_repos: int) -> None:
+def populate(state: ForgeState, store: GitStore, specs: List[OwnerSpec], admin_repos: int,
+             logins: Sequence[str] = ()) -> None:
     specs = list(specs)
     for service in SERVICES:
         if not any(s.service == service and s.owner.lower() == SPECIAL_ADMIN for s in specs):
@@ -94,7 +95,22 @@ def populate(state: ForgeState, store: GitStore, specs: List[OwnerSpec], admin_r
             kind = "group" if service == "gitlab" else "org"
             if state.owner(service, PUSH_OWNER) is None:
                 state.ensure_owner(service, kind, PUSH_OWNER)
+            for login in logins:                       # every token's user exists up front
+                state.ensure_owner(service, "user", login)
         publish(state, store, all_repos, all_plans)
+        share_admin_projects(state, specs)
+
+
+def share_admin_projects(state: ForgeState, specs: List[OwnerSpec]) -> None:
+    """gitlab:GROUP:N:shared=K shares K of forge-admin's projects with GROUP,
+    the trap of GitLab's with_shared=true default."""
+    admin_ids = sorted(r.id for r in state.in_namespace("gitlab", SPECIAL_ADMIN))
+    for spec in specs:
+        want = int(spec.opts.get("shared", "0"))
+        if spec.service == "gitlab" and spec.kind == "group" and want:
+            group = state.owner("gitlab", spec.owner)
+            if group is not None:
+                group.shared = admin_ids[:want]
 
 
 def ensure_push_namespace(state: ForgeState, service: str, namespace: str) -> ForgeOwner:

@@ -5,7 +5,8 @@
 
 Schema (a dict; see tests/forge/__init__.py for each kind's own keys):
   kind     secondary | primary | status | truncate | slow | gitlab_429 |
-           graphql_rate_limited | reset_pack | stall_pack | git_status | mutate
+           graphql_rate_limited | reset_pack | stall_pack | git_status | mutate |
+           drop_field | strip_link
   service  github | gitlab | gitea | git   (GraphQL counts as github)
   path     optional regex, searched in the raw request target (path?query)
   after    fire starting with the Nth matching request (1-based, default 1)
@@ -27,6 +28,8 @@ KINDS = {
     "gitlab_429": ("gitlab",),
     "status": ("github", "gitlab", "gitea", "git"),
     "truncate": ("github", "gitlab", "gitea"),
+    "drop_field": ("github", "gitlab", "gitea"),
+    "strip_link": ("github", "gitlab", "gitea"),
     "slow": ("github", "gitlab", "gitea", "git"),
     "mutate": ("github", "gitlab", "gitea", "git"),
     "reset_pack": ("git",),

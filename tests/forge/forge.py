@@ -7,6 +7,7 @@ control surface tests use (ground truth, counters, faults, mutations)."""
 from __future__ import annotations
 
 import collections
+import json
 import os
 import shutil
 import tempfile
@@ -17,8 +18,8 @@ from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from .auth import TokenBook
 from .budgets import Budgets, Policy
-from .builder import add_to_owner, ensure_push_namespace, populate, publish
-from .data import push_commit
+from .builder import add_to_owner, ensure_push_namespace, populate
+from .data import push_commit, refs_for
 from .faults import FaultBook
 from .githttp import GitHttp, carries_pack, parse_git_path
 from .github_graphql import GitHubGraphQL
@@ -31,6 +32,35 @@ from .state import PUSH_OWNER, ForgeRepo, ForgeState, iso
 from .web import Request, Response, json_response, make_server, text_response
 
 SERVICES = ("github", "gitlab", "gitea")
+
+
+def drop_field(body: bytes, name: str) -> bytes:
+    """Remove a field from every repo object of a JSON answer (an older or
+    partial API that leaves e.g. `archived` out)."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except ValueError:
+        return body
+    rows = data.get("repositories", [data]) if isinstance(data, dict) else data
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, dict):
+            row.pop(name, None)
+    return json.dumps(data, separators=(",", ":")).encode("utf-8")
+
+
+def strip_link(resp: Response, rels: Iterable[str]) -> None:
+    """Leave some rels out of the Link header (and GitLab's totals with rel=last)."""
+    link = resp.header("Link")
+    if link is None:
+        return
+    gone = {'rel="%s"' % r for r in rels}
+    sep = ", " if ", <" in link else ","                 # Gitea joins with a bare comma
+    kept = [p for p in link.split(sep) if p.split("; ")[-1].strip() not in gone]
+    resp.headers = [(k, v) for k, v in resp.headers if k.lower() != "link"]
+    if kept:
+        resp.headers.append(("Link", sep.join(kept)))
+    if "last" in rels:
+        resp.headers = [(k, v) for k, v in resp.headers if k not in ("X-Total", "X-Total-Pages")]
 
 
 class Forge:
@@ -72,7 +102,8 @@ class Forge:
     def start(self) -> "Forge":
         began = time.monotonic()
         self.store.reset()
-        populate(self.state, self.store, self.specs, self.admin_repos)
+        populate(self.state, self.store, self.specs, self.admin_repos,
+                 [self.tokens.lookup(t).login for t in self.tokens.tokens])
         self.build_seconds = time.monotonic() - began
         self._server = make_server(self.host, self.port, self)
         self.port = self._server.server_address[1]
@@ -188,6 +219,10 @@ class Forge:
         resp = answer(fault)
         if fault is not None and fault.kind == "truncate" and resp.body:
             resp.body = resp.body[:max(1, len(resp.body) // 2)]
+        elif fault is not None and fault.kind == "drop_field" and resp.body:
+            resp.body = drop_field(resp.body, str(fault.get("field", "archived")))
+        elif fault is not None and fault.kind == "strip_link":
+            strip_link(resp, fault.get("rels") or ["last"])
         return resp
 
     def _generic_fault(self, fault: Any) -> Optional[Response]:
@@ -321,7 +356,6 @@ class Forge:
         with self._push_lock:
             shas = self.store.write_commits(plans) if plans else {}
         with self.state.lock:
-            from .data import refs_for
             for repo in repos:
                 if (repo.dir_key + "#2") in shas:
                     repo.refs = refs_for(repo.index, repo.default_branch, shas, repo.dir_key)

@@ -119,9 +119,9 @@ class GiteaApi:
         host = urllib.parse.urlsplit(base).hostname or "127.0.0.1"
         full = r.full_path
         parent = None
-        if r.fork:
-            parent_repo = next((x for x in self.state.in_namespace("gitea", r.namespace) if x.index == 0), None)
-            if parent_repo is not None and parent_repo.id != r.id and self.visible(parent_repo, who):
+        if r.forked_from is not None:
+            parent_repo = self.state.repos["gitea"].get(r.forked_from)
+            if parent_repo is not None and self.visible(parent_repo, who):
                 parent = {"id": parent_repo.id, "name": parent_repo.name, "full_name": parent_repo.full_path}
         admin = who is not None
         return {

@@ -21,7 +21,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Callable, Dict, Optional, Tuple
 
 from .state import PUSH_OWNER, ForgeRepo
 from .web import ForgeHandler, Request, Response, credentials, text_response
@@ -110,11 +110,12 @@ class GitHttp:
         env = self._cgi_env(req, repo, target, path)
         pack_fault = fault if fault is not None and fault.kind in ("reset_pack", "stall_pack") else None
 
+        # Refs must be recorded before the client sees the end of the answer:
+        # a test asking for the truth right after `git push` must see the push.
+        on_done = (lambda: self.app.after_push(repo)) if target.op == "receive-pack" else None
+
         def stream(handler: ForgeHandler) -> int:
-            sent = self._run_backend(handler, req.body, env, pack_fault)
-            if target.op == "receive-pack":
-                self.app.after_push(repo)
-            return sent
+            return self._run_backend(handler, req.body, env, pack_fault, on_done)
         return Response(status=200, stream=stream)
 
     def _cgi_env(self, req: Request, repo: ForgeRepo, target: GitTarget, path: str) -> Dict[str, str]:
@@ -140,7 +141,8 @@ class GitHttp:
             env["HTTP_CONTENT_ENCODING"] = encoding
         return env
 
-    def _run_backend(self, handler: ForgeHandler, body: bytes, env: Dict[str, str], fault: Any) -> int:
+    def _run_backend(self, handler: ForgeHandler, body: bytes, env: Dict[str, str], fault: Any,
+                     on_done: Optional[Callable[[], None]] = None) -> int:
         proc = subprocess.Popen(["git", "http-backend"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, env=env)
         feeder = None
@@ -168,6 +170,9 @@ class GitHttp:
                     break
                 handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
                 sent += len(chunk)
+            proc.wait()
+            if on_done is not None:
+                on_done()
             handler.wfile.write(b"0\r\n\r\n")
             self.app.record_status(status)
             return sent

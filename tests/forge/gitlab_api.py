@@ -214,7 +214,7 @@ class GitLabApi:
             "jobs_enabled": True, "snippets_enabled": True, "repository_access_level": "enabled",
             "creator_id": 1, "import_status": "none", "open_issues_count": r.index % 5,
             "updated_at": iso(r.updated_at, millis=True), "repository_object_format": "sha1",
-            "shared_with_groups": [], "only_allow_merge_if_pipeline_succeeds": False,
+            "shared_with_groups": [self._share_json(g) for g in self._shared_with(r)], "only_allow_merge_if_pipeline_succeeds": False,
             "permissions": {"project_access": {"access_level": 40} if who else None, "group_access": None},
         })
         if owner is not None and owner.kind == "user":
@@ -224,6 +224,14 @@ class GitLabApi:
             if source is not None and self.visible(source, who):
                 data["forked_from_project"] = self.project_json(base, source, True, who)
         return data
+
+    def _shared_with(self, r: ForgeRepo) -> List[ForgeOwner]:
+        return [o for (svc, _), o in self.state.owners.items() if svc == "gitlab" and r.id in o.shared]
+
+    @staticmethod
+    def _share_json(g: ForgeOwner) -> Dict[str, Any]:
+        return {"group_id": g.id, "group_name": g.name, "group_full_path": g.path, "group_access_level": 30,
+                "expires_at": None}
 
     # -- listings ----------------------------------------------------------
     def _order(self, req: Request, allowed: Tuple[str, ...] = ORDERS) -> Tuple[Optional[Callable], bool, str]:
@@ -330,14 +338,20 @@ class GitLabApi:
 
     def _group_projects(self, req: Request, who: Optional[Principal], group: ForgeOwner) -> Response:
         subgroups = req.bool_arg("include_subgroups", False)
+        with_shared = req.bool_arg("with_shared", True)
 
         def source() -> List[ForgeRepo]:
-            rows = self.state.in_namespace("gitlab", group.path)
-            if subgroups:
-                for sub in self.state.descendants("gitlab", group.path):
-                    rows += self.state.in_namespace("gitlab", sub.path)
+            groups = [group] + (self.state.descendants("gitlab", group.path) if subgroups else [])
+            rows: List[ForgeRepo] = []
+            for g in groups:
+                rows += self.state.in_namespace("gitlab", g.path)
+            if with_shared:
+                table = self.state.repos["gitlab"]
+                seen = {r.id for r in rows}
+                shared = {i for g in groups for i in g.shared if i in table and i not in seen}
+                rows += [table[i] for i in sorted(shared)]
             return rows
-        return self._list_projects(req, who, ("group", group.id, subgroups), source, keyset_ok=False)
+        return self._list_projects(req, who, ("group", group.id, subgroups, with_shared), source, keyset_ok=False)
 
     def _user_projects(self, req: Request, who: Optional[Principal], user: ForgeOwner) -> Response:
         return self._list_projects(req, who, ("user", user.id),

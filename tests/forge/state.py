@@ -27,6 +27,9 @@ class ForgeOwner:
     id: int
     created_at: int
     parent_id: Optional[int] = None
+    # GitLab: projects of other namespaces shared with this group; listed
+    # by /groups/:id/projects unless with_shared=false (GitLab's default is true).
+    shared: List[int] = field(default_factory=list)
 
     @property
     def name(self) -> str:
@@ -118,6 +121,13 @@ class ForgeState:
         return self.owner_ids.get((service, oid))
 
     def ensure_owner(self, service: str, kind: str, path: str, parent_id: Optional[int] = None) -> ForgeOwner:
+        found = self.owner(service, path)
+        if found is not None:
+            return found
+        with self.lock:
+            return self._new_owner(service, kind, path, parent_id)
+
+    def _new_owner(self, service: str, kind: str, path: str, parent_id: Optional[int]) -> ForgeOwner:
         found = self.owner(service, path)
         if found is not None:
             return found

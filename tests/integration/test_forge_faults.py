@@ -248,3 +248,19 @@ def test_git_5xx_and_mutation_before_clone(fresh_forge, tmp_path):
     head = git("-C", str(tmp_path / "b"), "rev-parse", "HEAD").stdout.strip()
     pushed = next(r for r in forge.repos("github", "acme") if r["id"] == repo["id"])
     assert head == pushed["head"] != repo["head"]                       # the push landed before the answer
+
+
+# -- payload shape faults -----------------------------------------------------
+def test_drop_field_and_strip_link(forge):
+    forge.inject({"kind": "drop_field", "service": "github", "field": "archived", "path": "/orgs/acme/repos"})
+    rows = get(forge.github_api + "/orgs/acme/repos").json()
+    assert rows and all("archived" not in r for r in rows) and all("fork" in r for r in rows)
+    forge.inject({"kind": "strip_link", "service": "github", "rels": ["last"], "path": "/orgs/acme/repos"})
+    link = get(forge.github_api + "/orgs/acme/repos").headers["Link"]
+    assert 'rel="next"' in link and 'rel="last"' not in link
+    forge.inject({"kind": "strip_link", "service": "gitlab", "path": "/groups/platform/projects"})
+    resp = get(forge.gitlab_url + "/api/v4/groups/platform/projects", include_subgroups="true")
+    assert "X-Total-Pages" not in resp.headers and 'rel="last"' not in resp.headers["Link"]
+    forge.inject({"kind": "strip_link", "service": "gitea", "rels": ["next"], "path": "/orgs/tools/repos"})
+    gitea_link = get(forge.gitea_api + "/orgs/tools/repos").headers["Link"]
+    assert gitea_link.count("<") == 1 and gitea_link.endswith('rel="last"')

@@ -209,6 +209,25 @@ def test_big_repo_carries_a_large_incompressible_blob(fresh_forge, tmp_path):
     git("clone", "-q", "--bare", with_token(big[0]["clone_url"]), str(tmp_path / "b.git"))
     pack_bytes = sum(p.stat().st_size for p in (tmp_path / "b.git" / "objects" / "pack").glob("*.pack"))
     assert pack_bytes > 3 * 1024 * 1024
+    # A push that big goes out chunked; the forge de-chunks it for http-backend.
+    target = forge.url + "/gitea/mirror-target/big-copy.git"
+    git("push", "-q", "--mirror", with_token(target), cwd=tmp_path / "b.git")
+    copy = {r["full_path"]: r for r in forge.repos("gitea", "mirror-target")}["mirror-target/big-copy"]
+    assert copy["head"] == big[0]["head"]
+
+
+def test_gzip_request_body_and_protocol_v2(forge):
+    import gzip
+    repo = pick(forge, "github", "acme", private=False, empty=False, disabled=False)
+    body = b"0014command=ls-refs\n" + b"0001" + b"0009peel\n" + b"0000"
+    resp = requests.post(repo["clone_url"] + "/git-upload-pack", data=gzip.compress(body), timeout=30,
+                         headers={"Content-Type": "application/x-git-upload-pack-request",
+                                  "Content-Encoding": "gzip", "Git-Protocol": "version=2"})
+    assert resp.status_code == 200
+    assert ("%s refs/heads/%s" % (repo["head"], repo["default_branch"])).encode() in resp.content
+    caps = requests.get(repo["clone_url"] + "/info/refs?service=git-upload-pack", timeout=30,
+                        headers={"Git-Protocol": "version=2"})
+    assert b"version 2" in caps.content and b"filter" in caps.content
 
 
 def test_same_spec_gives_same_commits(fresh_forge):

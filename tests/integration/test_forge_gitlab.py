@@ -201,3 +201,23 @@ def test_activity_marker_moves_with_zero_granularity(fresh_forge):
     forge.push_commits("gitlab", [repo["full_path"]])
     twice = get(forge, "/projects/%d" % repo["id"]).json()["last_activity_at"]
     assert repo["marker"] != once != twice
+
+
+def test_shared_projects_are_listed_unless_with_shared_false(fresh_forge):
+    forge = fresh_forge(["gitlab:grp:6:flat=1,shared=2"])
+    own = {r["id"] for r in forge.repos("gitlab", "grp")}
+    shared = {r["id"] for r in forge.repos("gitlab", "forge-admin")[:2]}
+    default = {p["id"] for p in get(forge, "/groups/grp/projects").json()}
+    assert default == own | shared                                         # GitLab's default: with_shared=true
+    assert {p["id"] for p in get(forge, "/groups/grp/projects", with_shared="false").json()} == own
+    lib = gl(forge).groups.get("grp").projects.list(iterator=True, with_shared=False)
+    assert {p.id for p in lib} == own
+
+
+def test_nested_group_spec_creates_parents(fresh_forge):
+    forge = fresh_forge(["gitlab:platform/backend:8"])
+    assert get(forge, "/groups/platform").json()["full_path"] == "platform"
+    backend = get(forge, "/groups/platform%2Fbackend").json()
+    assert backend["parent_id"] == forge.owner_info("gitlab", "platform")["id"]
+    projects = list(gl(forge).groups.get("platform").projects.list(iterator=True, include_subgroups=True))
+    assert len(projects) == 8 and all(p.path_with_namespace.startswith("platform/backend") for p in projects)
