@@ -74,9 +74,13 @@ def forge(tmp_path_factory: pytest.TempPathFactory):
     f.stop()
 
 
+_big_all: List[Forge] = []
+
+
 @pytest.fixture(scope="session")
 def big_forge(tmp_path_factory: pytest.TempPathFactory):
     f = _start(str(tmp_path_factory.mktemp("forge-big")), list(BIG_SPECS.values()))
+    _big_all.append(f)
     yield f
     f.stop()
 
@@ -84,6 +88,9 @@ def big_forge(tmp_path_factory: pytest.TempPathFactory):
 def _big_one(service: str) -> Callable:
     @pytest.fixture(scope="session")
     def fixture(tmp_path_factory: pytest.TempPathFactory):
+        if _big_all:                       # the all-services forge is already up: reuse it
+            yield _big_all[0]
+            return
         f = _start(str(tmp_path_factory.mktemp("forge-big-" + service)), [BIG_SPECS[service]])
         yield f
         f.stop()

@@ -18,6 +18,10 @@ Spec grammar: ``SERVICE:OWNER:COUNT[:opt=v,...]``
              flat=1   gitlab group without subgroups; otherwise GROUP,
                       GROUP/sub-a, GROUP/sub-a/deep, GROUP/sub-b are created
                       and the projects spread round-robin over them
+             shared=K gitlab group: K of forge-admin's projects are shared
+                      with it, so /groups/:id/projects lists them unless
+                      with_shared=false (GitLab's default is true); they are
+                      not in forge.repos(..., GROUP)
 Always present: user ``forge-admin`` (the first token's login) with 3 repos on
 every service (``admin_repos=``), and owner ``mirror-target`` (org/group)
 which accepts pushes that create repos (push-to-create). Other tokens are
@@ -73,6 +77,21 @@ Kinds and their own keys:
                 of its answer, then the connection is reset
     stall_pack  git: like reset_pack, but waits `seconds` (30) before the reset
     git_status  git: status 404 | 403 | 401 (no WWW-Authenticate), body
+    drop_field  field ("archived") removed from every repo object of the answer
+    strip_link  rels (["last"]) removed from the Link header; GitLab's
+                X-Total/X-Total-Pages go too when "last" is removed
+
+Constructor options (also --flags of ``python -m tests.forge`` and keyword
+arguments of ForgeProcess): activity_granularity (GitLab last_activity_at
+moves only when older than this, default 3600 s), gitea_max_items (50),
+gitea_default_limit (30), app_id (check the JWT's iss; default: any),
+app_token_lifetime (3600 s), admin_repos (3).
+
+Served API surface: see github_rest.py, github_graphql.py (the GraphQL schema
+subset and query language subset), gitlab_api.py, gitea_api.py, githttp.py.
+Budgets: GitHub 5,000/h per token for core and graphql separately (60/h
+anonymous), GitLab 2,000/min per token; ``set_rate_limit(...)`` changes them,
+``reset_rate_limits()`` restores them.
 """
 
 from __future__ import annotations
