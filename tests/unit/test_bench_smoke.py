@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+"""`make bench` at toy sizes, so its code paths cannot rot between the
+(long) real runs. Nothing here looks at timings: the bench's own numbers are
+checked for what they count (repos, requests, redone work), not speed."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import sys
+
+import pytest
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if REPO_ROOT not in sys.path:
+    sys.path.insert(0, REPO_ROOT)
+
+from bench import report  # noqa: E402
+from bench.__main__ import parse_args, run  # noqa: E402
+from bench.measure import api_requests, counter_delta, git_requests, list_requests  # noqa: E402
+from bench.scenarios import JournalWatcher  # noqa: E402
+
+
+def test_forge_counters_are_split_into_api_and_git_requests():
+    counters = {"api:github:rest": 11, "api:github:list": 10, "api:github:graphql": 3, "api:gitlab": 4,
+                "api:gitlab:list": 2, "git:info-refs": 5, "git:upload-pack": 9, "bytes:sent": 100, "status:200": 30}
+    assert api_requests(counters) == 18
+    assert list_requests(counters) == 12
+    assert git_requests(counters) == 14
+    assert counter_delta({"a": 1, "b": 2}, {"a": 1, "b": 5, "c": 1}) == {"b": 3, "c": 1}
+
+
+def test_journal_watcher_counts_repos_as_lines_land_and_waits_for_a_torn_line(tmp_path):
+    path = tmp_path / "state.jsonl"
+    watcher = JournalWatcher(str(path))
+    assert watcher.poll() == 0                       # not there yet
+    with open(path, "w") as fh:
+        fh.write('{"bulk_clone_state":1}\n{"key":"k1","full_path":"o/a"}\n{"key":"k2","full_p')
+    assert watcher.poll() == 1                       # the torn line is not a repo yet
+    with open(path, "a") as fh:
+        fh.write('ath":"o/b"}\n{"key":"k1","full_path":"o/a"}\n{"key":"k1","deleted":true}\n')
+    assert watcher.poll() == 1
+    assert watcher.full_paths == {"k2": "o/b"}
+
+
+def test_targets_say_miss_when_a_figure_is_past_its_target_and_na_when_missing():
+    rows = [{"size": s, "client": "ours rest", "rss_mb": rss, "error": None, "repos": s, "complete": True,
+             "list_requests": math.ceil(s / 100), "expected_list_requests": math.ceil(s / 100), "bytes": 1}
+            for s, rss in ((1000, 40.0), (10000, 90.0))]
+    found = {t.name: t.status for t in report.targets(rows, None, None)}
+    assert found["listing rest: peak RSS at 10000 repos"] == report.MISS
+    assert found["listing rest: peak RSS 10000 / 1000 repos"] == report.MISS      # 2.25x
+    assert found["listing rest: listing requests = ceil(N/100)"] == report.PASS
+    clone = {"selected": 10, "concurrency": 8, "ratio": None}
+    assert report.targets(None, clone, None)[0].status == report.NA
+
+
+@pytest.mark.slow
+def test_bench_runs_end_to_end_at_toy_sizes(tmp_path):
+    results = tmp_path / "latest.json"
+    args = parse_args(["--listing-sizes", "5,120", "--clone-size", "12", "--sync-size", "40", "--pushes", "3",
+                       "--concurrency", "4", "--results", str(results), "--workdir", str(tmp_path / "work")])
+    out = io.StringIO()
+    data = run(args, out=out)
+    text = out.getvalue()
+    assert "sizes used: listing 5, 120 repos" in text and "SUMMARY" in text
+
+    listing = data["listing"]
+    ours = [r for r in listing if r["client"].startswith("ours")]
+    assert {(r["size"], r["api"]) for r in ours} == {(5, "rest"), (5, "graphql"), (120, "rest"), (120, "graphql")}
+    for row in listing:
+        assert row["error"] is None and row["repos"] == row["size"], row
+        assert row["rss_mb"] and row["rss_mb"] > 5
+        assert row["bytes"] > 0
+    for row in ours:
+        if row["api"] == "rest":
+            assert row["list_requests"] == math.ceil(row["size"] / 100)
+
+    clone = data["first_clone"]
+    for row in clone["rows"]:
+        assert row["error"] is None and row["clones"] == clone["selected"], row
+        assert row["git_requests"] > 0
+    assert clone["ratio"] is not None
+
+    sync = data["sync"]
+    selected = sync["selected"]
+    assert sync["killed_run"]["killed"], "the first run should have been killed half way"
+    assert sync["killed_run"]["recorded_at_kill"] >= selected // 2
+    assert sync["resume"]["error"] is None
+    assert sync["resume"]["redone"] == 0
+    assert sync["resume"]["clones_after"] == selected
+    assert sync["resync"]["git_requests"] == 0 and sync["resync"]["changed"] is False
+    assert sync["resync"]["api_requests"] <= math.ceil(40 / 100) + 1
+    assert sync["fetch_baseline"]["error"] is None and sync["fetch_baseline"]["git_requests"] >= selected
+    pushes = sync["after_pushes"]
+    assert len(pushes["pushed"]) == 3 and pushes["only_pushed_contacted"] is True
+
+    saved = json.loads(results.read_text())
+    statuses = {t["name"]: t["status"] for t in saved["summary"]}
+    assert statuses["no-change re-sync of 40: git requests"] == report.PASS
+    assert statuses["re-sync after 3 pushes: repos with git requests"] == report.PASS
+    assert statuses["resume after SIGKILL half way: completed repos redone"] == report.PASS
+    assert all(status in (report.PASS, report.MISS) for status in statuses.values()), statuses
