@@ -115,18 +115,43 @@ class ReversePageOrder:
     Walking from the last page to the first, a deletion only moves repos
     towards pages not yet read (or repeats one already read, which
     de-duplication by id absorbs); repos created meanwhile are appended after
-    the end and shift nothing; a rename does not move a repo in created order.
+    the end and shift nothing; a rename does not move a repo in created (or
+    id) order. Formally: a repo's page number only ever decreases while we
+    walk down one page at a time from a page at or beyond it, so at some
+    step the page we read is the page it is on.
 
-    The first page read (the probe) is the estimated last page, computed from
-    the owner record (public_repos + total_private_repos), so no listing
-    request is spent learning the page count: N repos cost exactly
-    ceil(N / per_page) listing requests. rel="last" corrects an estimate that
-    was too low; an empty probe page steps back when it was too high.
+    The first page read (the probe) is the estimated last page (GitHub: from
+    the owner record, public_repos + total_private_repos; GitLab and Gitea:
+    from the total a one-item request reports), so no listing request is
+    spent learning the page count: N repos cost exactly ceil(N / per_page)
+    listing requests when the estimate is right. When it is wrong:
+    - too low: rel="last" names the real last page; we walk down from there
+      and read the probe page again in its turn (pages above it were read
+      after it, so a repo may have slid onto it meanwhile);
+    - too high: an empty probe steps back one page (the usual case: a few
+      repos deleted since the estimate), then searches;
+    - unknown (no totals and no rel="last", e.g. GitLab above 10,000
+      results): the end is found by doubling and bisection, a handful of
+      requests, before the walk down starts.
+    A short page (fewer than per_page items) or a page without rel="next" is
+    the last page (the latter only where the forge is known to send Link
+    headers: links_reliable).
+
+    Page numbers repeat (a probe read again), so the paginator gets tokens
+    ``(step, page)``: see first_token() and next_token().
     """
 
-    def __init__(self, probe: int) -> None:
-        self.low = probe
+    def __init__(self, probe: int, per_page: int = 0, links_reliable: bool = True) -> None:
+        self.low = max(1, int(probe))
+        self.per_page = per_page
+        # False when the forge may leave Link headers out (a proxy, an old
+        # server): then only a short page ends the listing.
+        self.links_reliable = links_reliable
         self.plan: Optional[List[int]] = None
+        self._full = 0                      # highest page seen full, with more after it
+        self._empty: Optional[int] = None   # lowest page seen empty
+        self._stepped_back = False
+        self._last_read = 0
 
     @staticmethod
     def first_page(estimate: Optional[int], per_page: int) -> int:
@@ -134,18 +159,53 @@ class ReversePageOrder:
             return 1
         return int(math.ceil(estimate / float(per_page)))
 
+    def first_token(self) -> Tuple[int, int]:
+        return (0, self.low)
+
+    def next_token(self, token: Tuple[int, int], count: int,
+                   links: Mapping[str, str]) -> Optional[Tuple[int, int]]:
+        step, page = token
+        following = self.after(page, count, links)
+        return None if following is None else (step + 1, following)
+
     def after(self, page: int, count: int, links: Mapping[str, str]) -> Optional[int]:
         """The page to read after `page`, or None when the listing is complete."""
+        self._last_read = page
         if self.plan is None:
-            if count == 0 and 1 < page <= self.low:
-                self.low = page - 1
-                return page - 1
-            last = page_number(links.get("last"))
-            if last and last > page:
-                self.plan = list(range(last, page, -1))
-            elif "next" in links:
-                return page + 1
-            else:
-                self.plan = []
-            self.plan += list(range(self.low - 1, 0, -1))
+            self._find_end(page, count, links)
+        if self.plan is None:
+            return self._search_next()
         return self.plan.pop(0) if self.plan else None
+
+    def _find_end(self, page: int, count: int, links: Mapping[str, str]) -> None:
+        last = page_number(links.get("last"))
+        if last is not None and last > page:
+            # Walk down from the named last page, this one included again.
+            self.plan = list(range(last, 0, -1))
+            return
+        if count == 0:
+            if page <= 1:
+                self.plan = []                      # an empty owner
+                return
+            self._empty = page if self._empty is None else min(self._empty, page)
+            return
+        more = "next" in links or (not self.links_reliable and bool(self.per_page) and count >= self.per_page)
+        if not more or (self.per_page and count < self.per_page):
+            self.plan = list(range(page - 1, 0, -1))   # this page is the last; it is read
+            return
+        self._full = max(self._full, page)
+
+    def _search_next(self) -> Optional[int]:
+        if self._empty is None:
+            return max(2 * self._full, self._full + 1)          # doubling
+        if self._full == 0 and not self._stepped_back:
+            self._stepped_back = True
+            return self._empty - 1                              # estimate one page too high
+        if self._empty - self._full <= 1:
+            # The highest full page is the last one. Unless it is the page
+            # just read, it was read before the empty page above it: read it
+            # again at the top of the walk.
+            top = self._full - 1 if self._last_read == self._full else self._full
+            self.plan = list(range(top, 0, -1))
+            return self.plan.pop(0) if self.plan else None
+        return (self._full + self._empty) // 2                   # bisection

@@ -6,14 +6,15 @@
 Written by hand because the dependency set has no Gitea client for Python
 (the maintained SDK is Go) and the listing needs only a few GETs. The server
 caps `limit` at its MAX_RESPONSE_ITEMS silently, so we ask /settings/api for
-the cap once and page with exactly that size; a short page or a missing
-rel="next" ends the listing.
+the cap once and page with exactly that size. Pages are read last first
+(see ReversePageOrder): the one-item request that checks the owner also
+tells the total, so the walk starts on the last page.
 """
 
 from __future__ import annotations
 
 import traceback
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 from urllib.parse import quote
 
 from ..config import ForgeConfig, OwnerRef
@@ -21,7 +22,7 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, Provider, parse_link_header
+from .base import GitAuth, Provider, ReversePageOrder, page_number, parse_link_header
 
 try:
     import requests
@@ -106,31 +107,49 @@ class GiteaProvider(Provider):
             self._page_size = max(1, min(self.cfg.per_page, cap))
         return self._page_size
 
-    def _resolve(self, owner: OwnerRef) -> str:
+    def _count(self, path: str, what: str) -> Optional[int]:
+        """How many repos `path` lists, from a one-item page (X-Total-Count, or
+        rel="last" which then is the count); None when the server says neither.
+        Raises _NotFound when the owner does not exist as that kind."""
+        response, _ = self._get(path, {"page": 1, "limit": 1}, what)
+        total = response.headers.get("X-Total-Count")
+        if total is not None and total.strip().isdigit():
+            return int(total)
+        return page_number(parse_link_header(response.headers.get("Link")).get("last"))
+
+    def _resolve(self, owner: OwnerRef) -> Tuple[str, Optional[int]]:
+        """(list path, repo count). The count request doubles as the check
+        that the owner exists as an org (or a user)."""
         name = quote(owner.name, safe="")
         if owner.kind in ("auto", "org"):
+            path = "/orgs/%s/repos" % name
             try:
-                self._get("/orgs/%s" % name, None, "GET /orgs/%s" % owner.name)
-                return "/orgs/%s/repos" % name
+                return path, self._count(path, "GET /orgs/%s/repos" % owner.name)
             except _NotFound:
                 if owner.kind == "org":
                     self._check_api()
                     raise NotFoundError("organization %r was not found on Gitea at %s: check the spelling "
                                         "and that the token can see it" % (owner.name, self._base))
+        path = "/users/%s/repos" % name
         try:
-            self._get("/users/%s" % name, None, "GET /users/%s" % owner.name)
+            return path, self._count(path, "GET /users/%s/repos" % owner.name)
         except _NotFound:
             self._check_api()
             raise NotFoundError("owner %r was not found on Gitea at %s as %s: check the spelling and "
                                 "owner_kind" % (owner.name, self._base,
                                                 "a user" if owner.kind == "user" else "an organization or a user"))
-        return "/users/%s/repos" % name
 
     def _owner_stream(self, owner: OwnerRef):
-        path = self._resolve(owner)
+        path, total = self._resolve(owner)
         limit = self._page_limit()
+        # Gitea lists by id, oldest first, with X-Total-Count: the same reverse
+        # walk as GitHub (see ReversePageOrder), so repos deleted mid-listing
+        # cannot hide others. Without a total, only short pages are trusted.
+        order = ReversePageOrder(ReversePageOrder.first_page(total, limit), limit,
+                                 links_reliable=total is not None)
 
-        def fetch(page: int) -> Page:
+        def fetch(token: Tuple[int, int]) -> Page:
+            page = token[1]
             what = "GET %s page %d" % (path, page)
             try:
                 response, data = self._get(path, {"page": page, "limit": limit}, what)
@@ -140,11 +159,10 @@ class GiteaProvider(Provider):
                 raise Transient("%s: expected a JSON list of repositories" % what)
             self.stats.pages += 1
             links = parse_link_header(response.headers.get("Link"))
-            more = "next" in links if response.headers.get("Link") is not None else len(data) >= limit
             repos = [self._from_api(r, owner.name) for r in data]
-            return Page(repos, page + 1 if more and data else None)
+            return Page(repos, order.next_token(token, len(data), links))
 
-        return fetch, 1
+        return fetch, order.first_token()
 
     def _from_api(self, r: Dict[str, Any], owner: str) -> Repo:
         full = r.get("full_name") or "%s/%s" % (owner, r["name"])

@@ -240,10 +240,11 @@ class GitHubProvider(Provider):
         if self.cfg.api == "graphql" and owner.kind not in ("self", "installation"):
             return self._graphql_stream(owner)
         path, params, estimate, list_key = self._resolve(owner)
-        order = ReversePageOrder(ReversePageOrder.first_page(estimate, self.cfg.per_page))
+        order = ReversePageOrder(ReversePageOrder.first_page(estimate, self.cfg.per_page), self.cfg.per_page)
         label = owner.name
 
-        def fetch(page: int) -> Page:
+        def fetch(token: Tuple[int, int]) -> Page:
+            page = token[1]
             query = dict(params, per_page=self.cfg.per_page, page=page)
             what = "GET %s page %d" % (path, page)
             try:
@@ -257,9 +258,9 @@ class GitHubProvider(Provider):
             self.stats.pages += 1
             links = parse_link_header(_header(headers, "link"))
             repos = [self._from_rest(item, label) for item in data]
-            return Page(repos, order.after(page, len(data), links))
+            return Page(repos, order.next_token(token, len(data), links))
 
-        return fetch, order.low
+        return fetch, order.first_token()
 
     def _from_rest(self, d: Dict[str, Any], owner: str) -> Repo:
         full = d.get("full_name") or "%s/%s" % ((d.get("owner") or {}).get("login", owner), d["name"])

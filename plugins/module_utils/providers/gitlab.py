@@ -4,9 +4,13 @@
 """GitLab (gitlab.com and self-managed), on python-gitlab.
 
 python-gitlab does the auth, the base URL and the mapping of statuses to
-exceptions; we ask it for one page at a time and follow the `next` Link
-verbatim to the end, so listings never depend on X-Total / X-Total-Pages,
-which GitLab leaves out above 10,000 results. Its own 429 sleeping is turned
+exceptions; we ask it for one page at a time. User projects use keyset
+pagination and follow the `next` Link verbatim to the end. Group projects
+only have offset pages, so they are read last page first (ReversePageOrder,
+as on GitHub), which keeps a project deleted mid-listing from hiding
+another; X-Total places the first page when GitLab sends it, and when it
+does not (above 10,000 results) the walk finds the end by itself, so the
+listing never depends on the totals being there. Its own 429 sleeping is turned
 off (obey_rate_limit=False, max_retries=0) so that the shared limiter, which
 knows max_wait, does every wait; a requests response hook shows the limiter
 every RateLimit-* header, including those of failed calls.
@@ -16,7 +20,7 @@ from __future__ import annotations
 
 import threading
 import traceback
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Tuple
 from urllib.parse import quote
 
 from ..config import ForgeConfig, OwnerRef
@@ -24,7 +28,7 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, Provider
+from .base import GitAuth, Provider, ReversePageOrder
 
 try:
     import gitlab
@@ -40,6 +44,9 @@ try:
     HAS_REQUESTS = True
 except ImportError:
     HAS_REQUESTS = False
+
+# GitLab leaves X-Total, X-Total-Pages and rel="last" out above this many rows.
+TOTALS_LIMIT = 10000
 
 
 def gitlab_base_url(api_url: str) -> str:
@@ -139,13 +146,23 @@ class GitLabProvider(Provider):
                               "give the instance URL, e.g. https://gitlab.com" % self.cfg.api_url)
 
     def _resolve(self, owner: OwnerRef):
+        """("group", path, params, total) or ("user", path, params, None).
+
+        For a group, the first request is a one-project page of the listing
+        itself: it proves the group exists and tells the total (X-Total),
+        which places the reverse walk's first page. Above 10,000 projects
+        GitLab leaves the totals out; the walk then knows only that there
+        are more than 10,000 and finds the end itself.
+        """
         path = quote(owner.name, safe="")
         if owner.kind in ("auto", "group"):
+            list_path = "/groups/%s/projects" % path
+            params = {"include_subgroups": "true", "with_shared": "false",
+                      "order_by": "id", "sort": "asc", "per_page": self.cfg.per_page}
             try:
-                self._request("/groups/%s" % path, {"with_projects": "false"}, "GET /groups/%s" % owner.name)
-                return "/groups/%s/projects" % path, {
-                    "include_subgroups": "true", "with_shared": "false",
-                    "order_by": "id", "sort": "asc", "per_page": self.cfg.per_page}
+                response, data = self._request(list_path, dict(params, per_page=1, page=1),
+                                               "GET /groups/%s/projects" % owner.name)
+                return "group", list_path, params, self._total(response, data)
             except _NotFound:
                 if owner.kind == "group":
                     self._check_api()
@@ -160,14 +177,48 @@ class GitLabProvider(Provider):
                                                     "a user" if owner.kind == "user" else "a group or a user"))
         # Keyset pagination: GitLab supports it on user projects, and it is immune to
         # repos added or removed while we read.
-        return "/users/%d/projects" % int(users[0]["id"]), {
-            "pagination": "keyset", "order_by": "id", "sort": "asc", "per_page": self.cfg.per_page}
+        return "user", "/users/%d/projects" % int(users[0]["id"]), {
+            "pagination": "keyset", "order_by": "id", "sort": "asc", "per_page": self.cfg.per_page}, None
+
+    @staticmethod
+    def _total(response, data) -> Optional[int]:
+        """X-Total, or None when GitLab left it out. With nothing on the one-item
+        page the owner is empty whatever the headers say."""
+        if isinstance(data, list) and not data:
+            return 0
+        value = (response.headers.get("X-Total") or "").strip()
+        return int(value) if value.isdigit() else None
 
     # --- listing ----------------------------------------------------------------------
 
     def _owner_stream(self, owner: OwnerRef):
-        path, params = self._resolve(owner)
+        kind, path, params, total = self._resolve(owner)
+        if kind == "user":
+            return self._follow_next(owner, path, params)
+        per_page = int(params["per_page"])
+        if total is None:
+            # Totals vanish above 10,000 rows: start on the page holding row 10,001.
+            probe = TOTALS_LIMIT // per_page + 1
+        else:
+            probe = ReversePageOrder.first_page(total, per_page)
+        # Group projects have offset paging only (keyset is ignored there), so
+        # they get the reverse walk (see ReversePageOrder): ordered by id, new
+        # projects land after the end and deletions cannot hide a project.
+        order = ReversePageOrder(probe, per_page)
 
+        def fetch(token: Tuple[int, int]) -> Page:
+            page = token[1]
+            response, data = self._request(path, dict(params, page=page), "GET %s page %d" % (path, page))
+            if not isinstance(data, list):
+                raise Transient("GET %s page %d: expected a JSON list of projects" % (path, page))
+            self.stats.pages += 1
+            links = {rel: link.get("url") for rel, link in response.links.items() if link.get("url")}
+            repos = [self._from_api(p, owner.name) for p in data]
+            return Page(repos, order.next_token(token, len(data), links))
+
+        return fetch, order.first_token()
+
+    def _follow_next(self, owner: OwnerRef, path: str, params: Dict[str, Any]):
         def fetch(token) -> Page:
             url, query = token
             response, data = self._request(url, query, "GET %s" % (url if query is None else path))
