@@ -169,6 +169,7 @@ def engine_process(config: Dict[str, Any], env: Optional[Dict[str, str]] = None)
     assert proc.stdin is not None
     proc.stdin.write(json.dumps(config).encode())
     proc.stdin.close()
+    proc.stdin = None   # so that communicate() does not flush a closed file
     return proc
 
 
