@@ -10,6 +10,7 @@ import collections
 import json
 import os
 import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -435,7 +436,7 @@ class Forge:
             repo.activity_at = stamp
 
     def _push_into_own_repo(self, repo: ForgeRepo, stamp: int) -> str:
-        import subprocess
+        """Pushed-to repos keep their own objects: commit there, not in the pool."""
         path = self.store.materialize(repo.dir_key, repo.default_branch, repo.refs, True)
         branch = "refs/heads/" + repo.default_branch
         plan = push_commit("c", repo.full_path, repo.refs.get(branch), repo.changes + 1, stamp)

@@ -17,7 +17,7 @@ import struct
 import urllib.parse
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, List, Optional, Tuple
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -220,10 +220,3 @@ def make_server(host: str, port: int, app: Any) -> ForgeServer:
     handler = type("BoundForgeHandler", (ForgeHandler,), {"app": app})
     return ForgeServer((host, port), handler)
 
-
-def json_or_none(body: bytes) -> Optional[Dict[str, Any]]:
-    try:
-        value = json.loads(body.decode("utf-8"))
-    except ValueError:
-        return None
-    return value if isinstance(value, dict) else None
