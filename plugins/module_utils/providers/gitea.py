@@ -64,7 +64,8 @@ class GiteaProvider(Provider):
                 response = self._session.get(url, params=params, timeout=self.cfg.timeout,
                                              verify=self.cfg.validate_certs)
             except requests.exceptions.RequestException as exc:
-                raise Transient("%s: cannot reach %s (%s)" % (what, self._base, exc.__class__.__name__))
+                raise Transient("%s: cannot reach %s (%s): check api_url and the network"
+                                % (what, self._base, exc.__class__.__name__))
             self.limiter.observe(response.headers)
             status = response.status_code
             if status == 401:

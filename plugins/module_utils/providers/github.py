@@ -138,7 +138,8 @@ class GitHubProvider(Provider):
                 # A cut-off or garbled body: the next try usually gets a whole one.
                 raise Transient("%s: unreadable JSON from %s (%s)" % (what, self.cfg.api_url, exc))
             except requests.exceptions.RequestException as exc:
-                raise Transient("%s: cannot reach %s (%s)" % (what, self.cfg.api_url, exc.__class__.__name__))
+                raise Transient("%s: cannot reach %s (%s): check api_url and the network"
+                                % (what, self.cfg.api_url, exc.__class__.__name__))
         return self.limiter.call(attempt, what=what)
 
     def _get(self, path: str, params: Optional[Dict[str, Any]], what: str) -> Tuple[Dict[str, str], Any]:
@@ -305,7 +306,7 @@ class GitHubProvider(Provider):
                     if cursor is None and state["field"] != kinds[-1]:
                         state["field"] = kinds[kinds.index(state["field"]) + 1]
                         continue
-                    raise self._not_found(owner, " or ".join(k if k == "user" else "an organization"
+                    raise self._not_found(owner, " or ".join("a user" if k == "user" else "an organization"
                                                              for k in kinds))
             conn = data["data"][state["field"]]["repositories"]
             self.stats.pages += 1

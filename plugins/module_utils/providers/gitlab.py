@@ -95,15 +95,17 @@ class GitLabProvider(Provider):
                                                  retry_transient_errors=False)
                 data = response.json()
             except gitlab.exceptions.GitlabAuthenticationError as exc:
-                raise AuthError("GitLab at %s rejected the token (401 %s) during %s: check `token` "
+                detail = str(exc.error_message or "Unauthorized")
+                raise AuthError("GitLab at %s rejected the token (%s) during %s: check `token` "
                                 "(expired, revoked, or lacking read_api scope)"
-                                % (self.cfg.api_url, exc.error_message, what))
+                                % (self.cfg.api_url, detail if detail.startswith("401") else "401 " + detail, what))
             except gitlab.exceptions.GitlabHttpError as exc:
                 raise self._translate(exc, what)
             except ValueError as exc:
                 raise Transient("%s: unreadable JSON from %s (%s)" % (what, self.cfg.api_url, exc))
             except requests.exceptions.RequestException as exc:
-                raise Transient("%s: cannot reach %s (%s)" % (what, self.cfg.api_url, exc.__class__.__name__))
+                raise Transient("%s: cannot reach %s (%s): check api_url and the network"
+                                % (what, self.cfg.api_url, exc.__class__.__name__))
             return response, data
         return self.limiter.call(attempt, what=what)
 
@@ -169,7 +171,10 @@ class GitLabProvider(Provider):
                     raise NotFoundError("group %r was not found on GitLab at %s: check the full path "
                                         "(e.g. parent/child) and that the token can see it"
                                         % (owner.name, self.cfg.api_url))
-        _, users = self._request("/users", {"username": owner.name}, "GET /users?username=%s" % owner.name)
+        try:
+            _, users = self._request("/users", {"username": owner.name}, "GET /users?username=%s" % owner.name)
+        except _NotFound:
+            users = None      # every GitLab answers /users: this is not a GitLab API
         if not users:
             self._check_api()
             raise NotFoundError("owner %r was not found on GitLab at %s as %s: check the spelling "
