@@ -162,6 +162,14 @@ def split_list(values: Optional[Sequence[str]]) -> List[str]:
     return items
 
 
+def split_lines(values: Optional[Sequence[str]]) -> List[str]:
+    """Regular expressions may hold commas and spaces ({1,3}, [a ]): one per line."""
+    items: List[str] = []
+    for value in values or []:
+        items += [v.strip() for v in (value or "").splitlines() if v.strip()]
+    return items
+
+
 def parse_bool(name: str, value: Any) -> Optional[bool]:
     if value is None or isinstance(value, bool):
         return value
@@ -193,7 +201,7 @@ def _float(name: str, value: Any) -> Optional[float]:
         raise ConfigError("%s must be a number, not %r" % (name, value)) from None
 
 
-# (flag, kind, help); kind: str | list | bool | int | float. Defaults live in
+# (flag, kind, help); kind: str | list | lines | bool | int | float. Defaults live in
 # DEFAULTS so that "not given" (None) can be told from a default.
 OPTIONS = (
     ("provider", "str", "github, gitlab or gitea"),
@@ -209,8 +217,8 @@ OPTIONS = (
     ("branch", "str", "follow this branch instead of the default branch"),
     ("submodules", "bool", "clone and update submodules"),
     ("protocol", "str", "https or ssh"),
-    ("include", "list", "only repositories matching these patterns"),
-    ("exclude", "list", "leave out repositories matching these patterns"),
+    ("include", "lines", "only repositories matching these regular expressions (one per line or flag)"),
+    ("exclude", "lines", "leave out repositories matching these regular expressions (one per line or flag)"),
     ("topics-any", "list", "only repositories with one of these topics"),
     ("topics-all", "list", "only repositories with all of these topics"),
     ("archived", "str", "include, exclude or only"),
@@ -258,7 +266,7 @@ def build_parser() -> argparse.ArgumentParser:
     for flag, kind, help_text in OPTIONS:
         names = ["--" + flag] + (["--dest"] if flag == "path" else [])
         dest = flag.replace("-", "_")
-        if kind == "list":
+        if kind in ("list", "lines"):
             parser.add_argument(*names, dest=dest, action="append", default=None, help=help_text)
         elif kind == "bool":
             parser.add_argument(*names, dest=dest, nargs="?", const="true", default=None, metavar="BOOL",
@@ -279,10 +287,12 @@ def resolve_options(args: argparse.Namespace, environ: Mapping[str, str]) -> Dic
         if raw is None:
             env_value = environ.get(ENV_PREFIX + dest.upper())
             if env_value is not None and env_value.strip() != "":
-                raw = [env_value] if kind == "list" else env_value
+                raw = [env_value] if kind in ("list", "lines") else env_value
         name = flag.replace("-", "_")
         if kind == "list":
             value: Any = split_list(raw)
+        elif kind == "lines":
+            value = split_lines(raw)
         elif kind == "bool":
             value = parse_bool(name, raw)
         elif kind == "int":

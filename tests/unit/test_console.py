@@ -30,6 +30,9 @@ def repo(full_path="acme/api", owner="acme", name="api", provider="github"):
 def test_lists_accept_commas_spaces_newlines_and_repeats():
     assert split_list(["a, b", "c\nd  e", ""]) == ["a", "b", "c", "d", "e"]
     assert options(["--owners", "x,y", "--owners", "z"])["owners"] == ["x", "y", "z"]
+    # Patterns keep their commas and spaces: one per line.
+    got = options(env={"BULK_CLONE_INCLUDE": "^api-[0-9]{1,3}$\n ^web .*\n"})
+    assert got["include"] == ["^api-[0-9]{1,3}$", "^web .*"]
 
 
 def test_flags_beat_env_which_beats_defaults():
