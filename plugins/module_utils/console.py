@@ -461,7 +461,14 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
         result["push"] = push_result
     failures = engine_report.counts.get(FAILED, 0) + (push_result or {}).get("failed", 0)
     max_failures = settings.max_failures
-    if max_failures >= 0 and failures > max_failures:
+    # Mirrors engine.bulk_clone()'s verdict; the console builds the Engine itself
+    # because it needs the on_repo hook (per-owner counts, push-to) that
+    # bulk_clone() does not take.
+    fatal = getattr(engine_report, "fatal", None)
+    if fatal is not None:
+        result["failed"] = True
+        result["msg"] = "the run stopped early: %s" % fatal
+    elif max_failures >= 0 and failures > max_failures:
         shown = "; ".join("%s: %s" % (f.full_path, f.reason) for f in engine_report.failures[:3])
         result["failed"] = True
         result["msg"] = "%d of %d repositories failed%s (max_failures is %d)%s. Re-run to retry them; " \
@@ -480,6 +487,8 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
         for item in engine_report.failures[:MAX_ANNOTATIONS]:
             flow.annotate("warning", item.reason, title="bulk-clone: %s" % item.full_path)
 
+    for warning in result.get("warnings") or []:
+        flow.annotate("warning", warning, title="bulk-clone")
     for line in render_text(result).splitlines():
         flow.print(line)
     if options["summary"]:

@@ -217,6 +217,8 @@ def _render(report: Mapping[str, Any], max_rows: int, now: Callable[[], float]) 
     lines = [_title(report), "", headline(report), ""]
     if report.get("msg"):
         lines += ["> [!CAUTION]", "> " + md_cell(report["msg"], 1000), ""]
+    for warning in (report.get("warnings") or [])[:max(1, max_rows // 10)]:
+        lines += ["> [!WARNING]", "> " + md_cell(warning, 1000), ""]
     lines += _table(["outcome", "repositories"], outcome_rows(counts), ["---", "---:"])
     lines.append("")
     duration = float(report.get("duration") or 0.0)

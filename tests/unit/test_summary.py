@@ -111,3 +111,10 @@ def test_failed_run_is_flagged_with_the_reason():
     assert "max_failures is 0" in text
     assert "### Failures (2)" in text
     assert "more not shown" not in text.split("### Failures")[1].split("###")[0]
+
+
+def test_engine_warnings_are_shown():
+    report = synthetic_report(repos=3, failed=0, owners=1)
+    report["warnings"] = ["the state journal /d/s.jsonl was not compacted (No space left on device)"]
+    text = render_summary(report)
+    assert "> [!WARNING]\n> the state journal /d/s.jsonl was not compacted" in text
