@@ -26,6 +26,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import sys
 import tempfile
 import threading
@@ -508,6 +509,18 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
     return EXIT_OK
 
 
+def _interrupt_on_sigterm() -> Any:
+    """A cancelled job gets SIGINT, then SIGTERM: both end the run the same
+    way, through the engine's cleanup (journal closed, workers joined), so
+    the next run resumes where this one stopped. Returns the old handler."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt()
+    return signal.signal(signal.SIGTERM, interrupt)
+
+
 def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, str]] = None,
          out: Optional[TextIO] = None, err: Optional[TextIO] = None) -> int:
     environ = os.environ if environ is None else environ
@@ -516,6 +529,7 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, st
     for name in (TOKEN_ENV, PUSH_TOKEN_ENV, APP_KEY_ENV):
         flow.mask(environ.get(name))
     args = build_parser().parse_args(argv)
+    previous = _interrupt_on_sigterm()
     try:
         options = resolve_options(args, environ)
         return run(options, environ, flow)
@@ -529,6 +543,9 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, st
         flow.annotate("error", "interrupted; completed repositories are recorded and will not be redone",
                       title="bulk-clone")
         return 130
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
