@@ -113,6 +113,12 @@ stats:
       description: Listing pages read.
       type: int
       returned: success
+    duplicates_dropped:
+      description:
+        - Repositories seen twice and listed once. Offset pages repeat a repository when the owner
+          changes during the listing, and a probe page may be read twice.
+      type: int
+      returned: success
     retries:
       description: Requests retried after a rate limit or a transient failure.
       type: int

@@ -350,3 +350,64 @@ def test_gitlab_group_without_totals_survives_changes(fresh_forge):
     result, _ = run(forge, "gitlab", "hugegrp")
     assert [f["fired"] for f in forge.list_faults()] == [1] * len(changes)
     _assert_nothing_lost(forge, "gitlab", "hugegrp", before, result)
+
+
+# ---- answers that leave things out -------------------------------------------------------------
+
+def test_github_without_rel_last_and_a_low_estimate(ff):
+    """A non-owner token's estimate is too low and no page names the last
+    one: the walk finds the end by itself and lists everything."""
+    ff.inject({"kind": "strip_link", "service": "github", "rels": ["last"], "times": -1})
+    result, _ = run(ff, "github", "acme", token="forge-token-2", per_page=30)
+    assert listed(result) == truth(ff, "github", "acme")
+
+
+def test_gitlab_group_without_totals_or_rel_last(ff):
+    """GitLab leaving X-Total, X-Total-Pages and rel="last" out (as above
+    10,000 rows, here on a small group): the walk still finds the end."""
+    ff.inject({"kind": "strip_link", "service": "gitlab", "rels": ["last"], "times": -1})
+    result, _ = run(ff, "gitlab", "grp", per_page=20)
+    assert listed(result) == truth(ff, "gitlab", "grp")
+
+
+@pytest.mark.parametrize("flavour", ["github", "gitlab", "gitea"])
+def test_repo_objects_without_archived(ff, flavour):
+    ff.inject({"kind": "drop_field", "service": flavour, "field": "archived", "path": LIST_PATH[flavour],
+               "times": -1})
+    result, _ = run(ff, flavour, OWNER[flavour])
+    assert listed(result) == truth(ff, flavour, OWNER[flavour])
+    assert not any(r["archived"] for r in result["repos"])
+
+
+# ---- the walk itself, against a list that changes under it ---------------------------------------
+
+@pytest.mark.parametrize("total,per_page,probe,totals", [
+    (250, 100, 3, True), (250, 100, 2, True), (250, 100, 7, True), (0, 100, 1, True), (100, 100, 1, True),
+    (10050, 100, 101, False), (10100, 100, 101, False), (30000, 100, 101, False), (250, 100, 101, False),
+    (37, 10, 1, False),
+], ids=lambda v: str(v))
+def test_reverse_walk_loses_nothing_while_the_list_shrinks(total, per_page, probe, totals):
+    """ReversePageOrder against an in-memory offset listing ordered oldest
+    first, where the oldest remaining item is deleted before every read: the
+    worst case for offset paging. Every item that survives must be read."""
+    from bulk_clone_engine.providers.base import ReversePageOrder
+    items = list(range(total))
+    order = ReversePageOrder(probe, per_page)
+    seen, deleted, reads = set(), set(), 0
+    token = order.first_token()
+    while token is not None:
+        if items:
+            deleted.add(items.pop(0))
+        page = token[1]
+        rows = items[(page - 1) * per_page:page * per_page]
+        last = max(1, -(-len(items) // per_page))
+        links = {}
+        if page < last or not totals:
+            links["next"] = "?page=%d" % (page + 1)
+        if totals and page < last:
+            links["last"] = "?page=%d" % last
+        seen.update(rows)
+        reads += 1
+        assert reads < 2 * (total // per_page) + 40, "the walk does not end"
+        token = order.next_token(token, len(rows), links)
+    assert set(range(total)) - deleted <= seen

@@ -251,3 +251,32 @@ def _settle(forge, quiet_rounds=5, step=0.1):
             return
         last = now
         time.sleep(step)
+
+
+# ---- GitHub App -------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def app_key():
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption()).decode()
+
+
+def test_github_app_installation_lists_every_repo_it_can_see(fresh_forge, app_key):
+    forge = fresh_forge(["github:acme:130", "github:other:20"], app_id="4242")
+    app = dict(provider="github", api_url=forge.github_api, app_id="4242", app_private_key=app_key,
+               app_installation_id=7, **FAST)
+    everything = set()
+    for owner in {o["path"] for o in forge.all_owners("github")}:
+        everything |= {(r["id"], r["full_path"]) for r in forge.repos("github", owner)}
+    result = list_repos(app, [], "installation", {"disabled": "include"})
+    assert listed(result) == everything
+    # One repo to learn total_count, then the pages: nothing read twice.
+    assert forge.counters()["api:github:list"] == 1 + math.ceil(len(everything) / 100.0)
+    assert result["stats"]["duplicates_dropped"] == 0
+    # The same App lists one org with its installation token.
+    acme, _ = truth(forge, "acme")
+    assert listed(list_repos(app, ["acme"], "org", {})) == acme
+    assert forge.counters().get("status:201", 0) >= 1          # an installation token was issued

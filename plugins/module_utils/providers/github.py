@@ -216,7 +216,14 @@ class GitHubProvider(Provider):
         oldest_first = {"sort": "created", "direction": "asc"}
         name = quote(owner.name, safe="")
         if owner.kind == "installation":
-            return "/installation/repositories", {}, None, "repositories"
+            # No owner record to estimate from: a one-repo page tells total_count.
+            # GitHub documents no sort for this endpoint; asking for oldest first
+            # costs nothing where it is ignored and keeps the reverse walk sound
+            # where it is honoured.
+            path = "/installation/repositories"
+            first = self._get(path, dict(oldest_first, per_page=1), "GET %s" % path)[1]
+            count = int(first.get("total_count") or 0) if isinstance(first, dict) else None
+            return path, dict(oldest_first), count, "repositories"
         if owner.kind == "self":
             me = self._get("/user", None, "GET /user")[1]
             private = me.get("owned_private_repos") or me.get("total_private_repos") or 0
