@@ -16,7 +16,7 @@ description:
     once even when repositories are added, removed or renamed while it runs.
   - Never changes anything, on the forge or on the host.
 author:
-  - gizzahub developers
+  - gizzahub developers (@gizzahub)
 extends_documentation_fragment:
   - gizzahub.bulk_clone.forge
   - gizzahub.bulk_clone.forge.selection
