@@ -11,6 +11,7 @@ grows with the org is the journal's small tuples and a set of keys.
 
 from __future__ import annotations
 
+import errno
 import os
 import queue
 import shutil
@@ -22,7 +23,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Dict, List, Optional, Set
 from urllib.parse import urlsplit
 
-from .errors import BulkCloneError, ConfigError
+from .errors import BulkCloneError, ConfigError, StateError
 from .gitrunner import GitRunner
 from .journal import Journal, default_path
 from .layout import PathError, render_path, resolve, validate_template
@@ -146,6 +147,9 @@ class RunReport:
     complete_listing: bool = False
     state_file: str = ""
     check_mode: bool = False
+    warnings: List[str] = field(default_factory=list)
+    # Why the run stopped early (the journal cannot be written); None if it did not.
+    fatal: Optional[str] = None
 
     def as_dict(self) -> Dict[str, Any]:
         counts = {k: self.counts.get(k, 0) for k in (CLONED, UPDATED, UNCHANGED, SKIPPED, FAILED)}
@@ -163,7 +167,16 @@ class RunReport:
             "duration": round(self.duration, 3),
             "stats": self.listing,
             "state_file": self.state_file,
+            "warnings": list(self.warnings),
         }
+
+
+def _journal_hint(exc: BaseException) -> str:
+    if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
+        return "free disk space where it lives, or choose another state_file"
+    if getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "fix the permissions of its folder, or choose another state_file"
+    return "fix the cause, or choose another state_file"
 
 
 def _epoch(marker: str) -> Optional[float]:
@@ -240,6 +253,20 @@ class Engine:
             result = SyncResult(FAILED, None, str(exc))
         except Exception as exc:  # one repo's surprise never stops the others
             result = SyncResult(FAILED, None, "unexpected %s: %s" % (exc.__class__.__name__, exc))
+        try:
+            self._record(repo, rel, result, journal)
+        except (OSError, BulkCloneError) as exc:
+            # Without the journal a later run would redo this work and could not
+            # resume: stop taking new work and say why.
+            self._stop("the state journal %s could not be written (%s); %s. The clones made so far are "
+                       "kept, and a re-run resumes" % (self.s.journal_path, getattr(exc, "strerror", None) or exc,
+                                                       _journal_hint(exc)))
+            result = SyncResult(result.outcome, result.head,
+                                (result.reason + "; " if result.reason else "") + "not recorded in the state journal",
+                                result.changed)
+        self._finish(repo, rel, result)
+
+    def _record(self, repo: Repo, rel: str, result: SyncResult, journal: Journal) -> None:
         if result.outcome in (CLONED, UPDATED) or (result.outcome == UNCHANGED and self.s.strategy != "clone"):
             journal.record(repo.key, marker=repo.marker, head=result.head, path=rel,
                            outcome="%s:%s" % (self.s.strategy, result.outcome), full_path=repo.full_path)
@@ -250,7 +277,11 @@ class Engine:
                 # marker, so the next run still contacts git for it.
                 journal.record(repo.key, marker=None, head=result.head, path=rel,
                                outcome="clone:unchanged", full_path=repo.full_path)
-        self._finish(repo, rel, result)
+
+    def _stop(self, why: str) -> None:
+        with self._lock:
+            if self.report.fatal is None:
+                self.report.fatal = why
 
     def _finish(self, repo: Repo, rel: str, result: SyncResult) -> None:
         item = RepoReport(repo.full_path, rel, result.outcome, result.reason, result.head, result.changed)
@@ -273,12 +304,20 @@ class Engine:
             self.on_repo(repo, item)
 
     def _worker(self, work: "queue.Queue", journal: Journal) -> None:
+        # A worker never dies of an exception: the listing thread would then
+        # block forever on a full queue.
         while True:
             item = work.get()
             try:
                 if item is None:
                     return
-                self._sync_one(item[0], item[1], journal)
+                repo, rel = item
+                if self.report.fatal is not None:
+                    self._finish(repo, rel, SyncResult(FAILED, None, "not attempted: the run stopped early"))
+                else:
+                    self._sync_one(repo, rel, journal)
+            except Exception as exc:  # a bug of ours: report it, keep the run alive
+                self._stop("internal error in a git worker: %s: %s" % (exc.__class__.__name__, exc))
             finally:
                 work.task_done()
 
@@ -292,7 +331,11 @@ class Engine:
         if readonly and not os.path.exists(self.s.journal_path):
             journal = None
         else:
-            journal = Journal.open(self.s.journal_path, readonly=readonly)
+            try:
+                journal = Journal.open(self.s.journal_path, readonly=readonly)
+            except OSError as exc:
+                raise StateError("cannot open the state journal %s (%s); %s" % (
+                    self.s.journal_path, exc.strerror or exc, _journal_hint(exc))) from None
         try:
             self._run(journal)
         finally:
@@ -315,6 +358,8 @@ class Engine:
         seen: Set[str] = set()
         try:
             for repo in self.listing:
+                if self.report.fatal is not None:
+                    break
                 seen.add(repo.key)
                 self.progress.planned()
                 try:
@@ -333,17 +378,27 @@ class Engine:
                     self._finish(repo, rel, SyncResult(outcome, None, "check mode", changed=outcome != UNCHANGED))
                     continue
                 work.put((repo, rel))
-            self.report.complete_listing = True
+            else:
+                self.report.complete_listing = True
             self.progress.listing_done()
         finally:
             for _ in threads:
                 work.put(None)
             for thread in threads:
                 thread.join()
+        if self.report.fatal is not None:
+            self.report.complete_listing = False
         if self.report.complete_listing and journal is not None:
             self._handle_gone(journal, seen)
             if not self.s.check_mode:
-                journal.compact()
+                try:
+                    journal.compact()
+                except OSError as exc:
+                    # Compaction only saves space: the appended lines are complete
+                    # and the next run reads them as they are.
+                    self.report.warnings.append(
+                        "the state journal %s was not compacted (%s); it stays valid and the next "
+                        "run tries again" % (self.s.journal_path, exc.strerror or exc))
 
     def _handle_gone(self, journal: Journal, seen: Set[str]) -> None:
         """Repos we synced before that the forge no longer lists (or the selection dropped)."""
@@ -384,7 +439,10 @@ def bulk_clone(forge: Dict[str, Any], owners: List[str], owner_kind: Optional[st
     report = Engine(listing, settings, progress).run()
     result = report.as_dict()
     failures = report.counts.get(FAILED, 0)
-    if settings.max_failures >= 0 and failures > settings.max_failures:
+    if report.fatal is not None:
+        result["failed"] = True
+        result["msg"] = "the run stopped early: %s" % report.fatal
+    elif settings.max_failures >= 0 and failures > settings.max_failures:
         shown = "; ".join("%s: %s" % (f.full_path, f.reason) for f in report.failures[:5])
         more = " (and %d more)" % (failures - 5) if failures > 5 else ""
         result["failed"] = True
