@@ -28,6 +28,7 @@ $(VENV)/.stamp: pyproject.toml
 test: venv
 	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration
 	$(MAKE) --no-print-directory sanity
+	$(MAKE) --no-print-directory molecule
 
 unit: venv
 	$(PY) -m pytest -q tests/unit
