@@ -280,3 +280,21 @@ def test_github_app_installation_lists_every_repo_it_can_see(fresh_forge, app_ke
     acme, _ = truth(forge, "acme")
     assert listed(list_repos(app, ["acme"], "org", {})) == acme
     assert forge.counters().get("status:201", 0) >= 1          # an installation token was issued
+
+
+def test_git_credentials_spend_no_api_budget(fresh_forge, app_key):
+    """git asks for the token once per process: that must not count as (or
+    wait for) an API call, for a plain token or a GitHub App."""
+    from bulk_clone_engine.config import build_forge_config
+    from bulk_clone_engine.listing import make_provider
+    forge = fresh_forge(["github:acme:3"], app_id="4242")
+    plain = make_provider(build_forge_config(provider="github", api_url=forge.github_api, token=TOKEN))
+    auth = plain.git_auth()
+    assert auth.username == "x-access-token" and auth.token() == TOKEN
+    app = make_provider(build_forge_config(provider="github", api_url=forge.github_api, app_id="4242",
+                                           app_private_key=app_key, app_installation_id=7))
+    token = app.git_auth().token()
+    assert token and token.startswith("ghs_")
+    assert app.git_auth().token() == token                    # reused until it nears expiry
+    for provider in (plain, app):
+        assert provider.limiter.stats.calls == 0 and provider.stats.requests == 0

@@ -120,10 +120,28 @@ class GitHubProvider(Provider):
     # --- git --------------------------------------------------------------------------
 
     def git_auth(self) -> GitAuth:
+        """Not through the limiter: git over HTTPS is not charged to the REST
+        budget, and an App's token renewal is authenticated by its JWT, not
+        counted against the installation's budget either. Going through the
+        limiter would spend (and, near the end of the budget, wait for or
+        fail on) API calls that are never made."""
         auth = self._auth
         if auth is None:
             return GitAuth("x-access-token", None)
-        return GitAuth("x-access-token", lambda: self._call(lambda: auth.token, "renew the GitHub App token"))
+        if isinstance(auth, Auth.Token):
+            token = auth.token
+            return GitAuth("x-access-token", lambda: token)
+
+        def fresh_installation_token() -> Optional[str]:
+            # PyGithub renews it shortly before its one-hour expiry.
+            try:
+                return auth.token
+            except GithubException as exc:
+                raise self._translate(exc, "renew the GitHub App installation token")
+            except requests.exceptions.RequestException as exc:
+                raise Transient("renew the GitHub App installation token: cannot reach %s (%s)"
+                                % (self.cfg.api_url, exc.__class__.__name__))
+        return GitAuth("x-access-token", fresh_installation_token)
 
     # --- one request, translated ------------------------------------------------------
 
