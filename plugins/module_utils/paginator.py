@@ -5,9 +5,10 @@
 
 Why a thread and a bounded queue: the next page's request overlaps with the
 work on the current one (selection, planning, handing repos to workers), yet
-a reader that stops reading stops the listing, because the fetching thread
-blocks on a full queue. At most ``lookahead + 1`` pages are fetched beyond
-what the reader has taken, so memory stays flat however large the owner is.
+a reader that stops reading stops the listing: the fetching thread needs a
+credit per page and the reader hands one back each time it takes a page, so
+while the reader works through page k at most pages up to k + lookahead
+have been fetched, and memory stays flat however large the owner is.
 
 Why not PyGithub's PaginatedList or python-gitlab's iterator directly: they
 fetch on demand in the reader's thread (no overlap) and know nothing of the
@@ -70,6 +71,11 @@ class _Shared:
 
     stop: threading.Event = field(default_factory=threading.Event)
     fetched: int = 0
+    # Fetch credits: one per page the reader may be ahead by. The reader
+    # returns one each time it takes a page, so while it works through page
+    # k the thread may fetch page k+1 and no further (a full queue alone
+    # would let it fetch k+2 while k+1 waits in the queue).
+    credits: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(1))
 
 
 class Paginator(Generic[Item]):
@@ -96,7 +102,7 @@ class Paginator(Generic[Item]):
         self._name = name
         self._join_timeout = join_timeout
         self._queue: "queue.Queue[Tuple[str, Any]]" = queue.Queue(maxsize=lookahead)
-        self._shared = _Shared()
+        self._shared = _Shared(credits=threading.Semaphore(lookahead))
         self._thread: Optional[threading.Thread] = None
         self._started = False
 
@@ -138,7 +144,9 @@ class Paginator(Generic[Item]):
     def _take(self) -> Tuple[str, Any]:
         while True:
             try:
-                return self._queue.get(timeout=0.5)
+                message = self._queue.get(timeout=0.5)
+                self._shared.credits.release()
+                return message
             except queue.Empty:
                 thread = self._thread
                 if thread is not None and not thread.is_alive() and self._queue.empty():
@@ -211,8 +219,14 @@ class Paginator(Generic[Item]):
             tokens.add(first)
         except TypeError:
             pass
-        try:
+        def credit() -> bool:
             while not shared.stop.is_set():
+                if shared.credits.acquire(timeout=0.1):
+                    return True
+            return False
+
+        try:
+            while credit():
                 page = fetch(token)
                 shared.fetched += 1
                 if not put((_PAGE, page)):

@@ -231,8 +231,6 @@ def test_listing_is_lazy(big_github_forge, api):
     assert 1 <= pages <= 3, "fetched %d pages to read one repo" % pages
 
 
-@pytest.mark.xfail(strict=True, reason="paginator.py fetches the next page before the queue has room, "
-                                       "so it runs two pages ahead, not one (reported; not this file's code)")
 @pytest.mark.parametrize("api", ["rest", "graphql"])
 def test_listing_reads_only_one_page_ahead(big_github_forge, api):
     pages = _pages_after_first_repo(big_github_forge, api)
