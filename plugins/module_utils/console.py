@@ -33,7 +33,7 @@ import threading
 import uuid
 from collections import Counter, defaultdict
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence, TextIO
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, TextIO
 
 from .argspec import token_from_env
 from .errors import BulkCloneError, ConfigError
@@ -282,7 +282,7 @@ def build_parser() -> argparse.ArgumentParser:
 def resolve_options(args: argparse.Namespace, environ: Mapping[str, str]) -> Dict[str, Any]:
     """Flags first, then BULK_CLONE_* variables, then defaults; typed and checked."""
     values: Dict[str, Any] = {}
-    for flag, kind, _ in OPTIONS:
+    for flag, kind, _help in OPTIONS:
         dest = flag.replace("-", "_")
         raw = getattr(args, dest)
         if raw is None:
@@ -549,4 +549,4 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, st
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    raise SystemExit(main())

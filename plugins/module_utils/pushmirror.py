@@ -44,8 +44,10 @@ def validate_push_template(template: str) -> None:
         raise ConfigError("push_to is empty: give a URL template such as "
                           "https://gitlab.example.com/backup/{owner_slug}/{name}.git")
     try:
-        fields = [f for _, f, spec, conv in string.Formatter().parse(template) if f is not None]
-        specs = [(spec, conv) for _, f, spec, conv in string.Formatter().parse(template) if f is not None]
+        parsed = [(f, spec, conv) for _literal, f, spec, conv in string.Formatter().parse(template)
+                  if f is not None]
+        fields = [f for f, _spec, _conv in parsed]
+        specs = [(spec, conv) for _f, spec, conv in parsed]
     except ValueError as exc:
         raise ConfigError("push_to %r is malformed (%s)" % (template, exc)) from None
     unknown = [f for f in fields if f not in PUSH_PLACEHOLDERS]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .progress import format_duration
 from .sync import OUTCOMES
@@ -222,8 +222,8 @@ def _render(report: Mapping[str, Any], max_rows: int, now: Callable[[], float]) 
     lines += _table(["outcome", "repositories"], outcome_rows(counts), ["---", "---:"])
     lines.append("")
     duration = float(report.get("duration") or 0.0)
-    lines.append("- **Duration**: %s, throughput %s" % (format_duration(duration),
-                                                       _rate(throughput(counts, duration))))
+    lines.append("- **Duration**: %s, throughput %s" % (
+        format_duration(duration), _rate(throughput(counts, duration))))
     if run.get("strategy"):
         lines.append("- **Strategy**: %s, concurrency %s, into %s" % (
             md_cell(run["strategy"], 20), _n(run.get("concurrency", "?")), md_code(run.get("dest", ""))))
