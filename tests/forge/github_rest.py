@@ -33,6 +33,7 @@ LIST_ROUTES = ("orgs_repos", "org_id_repos", "users_repos", "user_id_repos", "us
 
 Route = Tuple[str, "re.Pattern[str]"]
 ROUTES: List[Route] = [(name, re.compile(rx)) for name, rx in (
+    ("root", r"^/?$"),
     ("rate_limit", r"^/rate_limit$"),
     ("user", r"^/user$"),
     ("user_repos", r"^/user/repos$"),
@@ -389,6 +390,19 @@ class GitHubRest:
         if owner is None:
             return not_found()
         return self._user_listing(req, who, owner)
+
+    def _root(self, req: Request, who: Optional[Principal]) -> Response:
+        """The API root: a map of URL templates, as GET https://api.github.com/ answers."""
+        api = req.base + "/api/v3"
+        return json_response(200, {
+            "current_user_url": api + "/user",
+            "organization_url": api + "/orgs/{org}",
+            "organization_repositories_url": api + "/orgs/{org}/repos{?type,page,per_page,sort}",
+            "rate_limit_url": api + "/rate_limit",
+            "repository_url": api + "/repos/{owner}/{repo}",
+            "user_url": api + "/users/{user}",
+            "user_repositories_url": api + "/users/{user}/repos{?type,page,per_page,sort}",
+        })
 
     def _user(self, req: Request, who: Optional[Principal]) -> Response:
         if who is None:
