@@ -14,12 +14,11 @@ from __future__ import annotations
 import errno
 import os
 import queue
-import shutil
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Callable, Dict, List, Optional, Set
 from urllib.parse import urlsplit
 
@@ -215,7 +214,7 @@ class Engine:
             os.path.lexists(os.path.join(target, ".git"))
         if not present:
             return False
-        strategy, _, _ = (entry.outcome or "").partition(":")
+        strategy = (entry.outcome or "").partition(":")[0]
         if self.s.strategy == "clone":
             return True
         if strategy != self.s.strategy or not repo.marker or entry.marker != repo.marker:
@@ -253,6 +252,15 @@ class Engine:
             result = SyncResult(FAILED, None, str(exc))
         except Exception as exc:  # one repo's surprise never stops the others
             result = SyncResult(FAILED, None, "unexpected %s: %s" % (exc.__class__.__name__, exc))
+        old = self._old_location(repo, rel, journal)
+        if old and result.outcome == CLONED:
+            # Renamed or transferred on the forge (same id, new path). The old
+            # clone may hold local work, so it is not moved or removed: say so
+            # once, here, since the journal now points at the new path.
+            result = SyncResult(result.outcome, result.head,
+                                "%s; the forge renamed or moved it from %s, and the old clone there was left "
+                                "alone (move any local work over, then delete it)" % (result.reason, old),
+                                result.changed)
         try:
             self._record(repo, rel, result, journal)
         except (OSError, BulkCloneError) as exc:
@@ -265,6 +273,12 @@ class Engine:
                                 (result.reason + "; " if result.reason else "") + "not recorded in the state journal",
                                 result.changed)
         self._finish(repo, rel, result)
+
+    def _old_location(self, repo: Repo, rel: str, journal: Journal) -> Optional[str]:
+        entry = journal.get(repo.key)
+        if entry is None or not entry.path or entry.path == rel:
+            return None
+        return entry.path if os.path.lexists(os.path.join(self.s.dest, *entry.path.split("/"))) else None
 
     def _record(self, repo: Repo, rel: str, result: SyncResult, journal: Journal) -> None:
         if result.outcome in (CLONED, UPDATED) or (result.outcome == UNCHANGED and self.s.strategy != "clone"):
@@ -382,7 +396,7 @@ class Engine:
                 self.report.complete_listing = True
             self.progress.listing_done()
         finally:
-            for _ in threads:
+            for _thread in threads:
                 work.put(None)
             for thread in threads:
                 thread.join()

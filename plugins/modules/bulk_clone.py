@@ -25,7 +25,7 @@ description:
   - The token reaches git only through the environment of each git process, never its
     arguments, a URL, C(.git/config), logs or results.
 author:
-  - gizzahub developers
+  - gizzahub developers (@gizzahub)
 extends_documentation_fragment:
   - gizzahub.bulk_clone.forge
   - gizzahub.bulk_clone.forge.selection
@@ -171,7 +171,9 @@ EXAMPLES = r'''
 
 RETURN = r'''
 counts:
-  description: Repositories per outcome.
+  description:
+    - Repositories per outcome, and their C(total). In check mode the outcomes are C(would clone) and
+      C(would update). C(gone) and C(pruned) count repositories synced before that the forge no longer lists.
   returned: always
   type: dict
   sample: {cloned: 3, updated: 2, unchanged: 995, skipped: 1, failed: 0, total: 1001, gone: 0}
@@ -261,6 +263,9 @@ def main():
                             selection_kwargs(module.params), sync)
     except BulkCloneError as exc:
         module.fail_json(msg=str(exc))
+    except OSError as exc:
+        # What the up-front checks of dest cannot foresee (it changed under us).
+        module.fail_json(msg="cannot write under dest %s: %s" % (sync["dest"], exc))
     if result.pop("failed", False):
         module.fail_json(**result)
     module.exit_json(**result)

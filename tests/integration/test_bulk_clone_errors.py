@@ -261,3 +261,60 @@ def test_journal_on_a_full_disk_stops_the_run_clearly_and_a_rerun_resumes(fresh_
     assert set(forge.git_requests_by_repo("github")).isdisjoint(recorded)
     truth = {r["full_path"]: r["head"] for r in forge.repos("github", "acme") if not r["disabled"]}
     assert repo_heads(dest) == truth
+
+
+# -- hostile names from the forge ------------------------------------------------------------
+# The forge lets a rename set any name (real forges refuse most of these; a
+# compromised or buggy one, or a proxy, might not): every one is either
+# refused for that repository alone, or lands strictly inside dest.
+HOSTILE = {
+    "acme/api-0": "..",
+    "acme/tool-1": "../../escape",
+    "acme/web-2": "x/../../../escape2",
+    "acme/data-3": ".git",
+    "acme/Cli-4": "-leading-dash",
+    "acme/auth-5": ".bulk-clone-state.jsonl",
+}
+REFUSED = {"..", "../../escape", "x/../../../escape2", ".git", ".bulk-clone-state.jsonl"}
+
+
+def entries(path: Path):
+    return sorted(p.name for p in path.iterdir())
+
+
+def test_hostile_repo_names_never_create_anything_outside_dest(fresh_forge, hermetic_git, tmp_path):  # noqa: F811
+    forge = fresh_forge(["github:acme:8"])
+    for full_path, name in HOSTILE.items():
+        forge.rename_repo("github", full_path, name)
+    dest = tmp_path / "box" / "src"
+    dest.parent.mkdir()
+    around = {p: entries(p) for p in (tmp_path, tmp_path.parent)}
+
+    for template in ("{owner}/{name}", "{name}", "{full_path}"):
+        result = run(forge, dest, path_template=template, max_failures=-1)
+        by_name = {r["full_path"].split("/", 1)[1]: r for r in result["repos"]}
+        for name in REFUSED:
+            assert by_name[name]["outcome"] == "failed", (template, by_name[name])
+            assert "refusing to place repository" in by_name[name]["reason"]
+        assert by_name["-leading-dash"]["outcome"] in ("cloned", "unchanged")
+        assert not result.get("msg")
+    assert entries(dest.parent) == ["src"]
+    assert {p: entries(p) for p in (tmp_path, tmp_path.parent)} == around
+    for path in dest.rglob("*"):
+        assert os.path.realpath(path).startswith(str(dest) + os.sep)
+    # The state journal was not clobbered by the repo named like it.
+    assert journal_paths(dest / STATE)
+    assert (dest / "-leading-dash" / ".git").is_dir() and (dest / "acme" / "-leading-dash" / ".git").is_dir()
+
+
+def test_a_symlink_under_dest_cannot_lead_clones_outside(fresh_forge, hermetic_git, tmp_path):  # noqa: F811
+    forge = fresh_forge(["github:acme:3"])
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    dest = tmp_path / "src"
+    dest.mkdir()
+    (dest / "acme").symlink_to(outside)
+    result = run(forge, dest, max_failures=-1)
+    assert result["counts"]["failed"] == result["counts"]["total"] == 3
+    assert all("outside dest" in f["reason"] for f in result["failures"])
+    assert list(outside.iterdir()) == []

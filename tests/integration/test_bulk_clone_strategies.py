@@ -366,3 +366,20 @@ def test_mirror_prune_removes_bare_copies_of_deleted_repos(org, tmp_path):
     assert [(g["full_path"], g["action"]) for g in result["gone"]] == [(CHANGED, "removed")]
     assert not (dest / CHANGED).exists()
     assert set(repo_heads(dest)) == set(truth(org))
+
+
+def test_a_repo_renamed_on_the_forge_is_cloned_at_its_new_path_and_the_old_clone_kept(org, tmp_path):
+    dest = tmp_path / "src"
+    first_sync(org, dest, "pull")
+    local = Local(dest)
+    local.make()
+    org.rename_repo("github", DIVERGED, "web-renamed")
+    result = run(org, dest)
+    got = by_reason(result)
+    assert outcomes(result)["acme/web-renamed"] == "cloned"
+    assert "renamed or moved it from %s" % DIVERGED in got["acme/web-renamed"]
+    assert "left alone" in got["acme/web-renamed"]
+    # The old clone, with its local commit, is still where it was.
+    assert head_of(dest / DIVERGED) == local.commits[DIVERGED]
+    assert result["gone"] == []
+    assert_noop(org, dest, "pull")
