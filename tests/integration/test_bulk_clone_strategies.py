@@ -383,3 +383,49 @@ def test_a_repo_renamed_on_the_forge_is_cloned_at_its_new_path_and_the_old_clone
     assert head_of(dest / DIVERGED) == local.commits[DIVERGED]
     assert result["gone"] == []
     assert_noop(org, dest, "pull")
+
+
+# -- GitLab and Gitea ------------------------------------------------------------------------
+def test_gitlab_subgroups_are_folders_and_the_coarse_marker_never_hides_a_push(fresh_forge, hermetic_git,  # noqa: F811
+                                                                               tmp_path):
+    """GitLab moves last_activity_at at most once an hour (the forge does the
+    same): a second push within the hour leaves the marker where it was, and
+    must still be fetched. Repos whose marker is old are skipped without git."""
+    forge = fresh_forge(["gitlab:grp:8"])
+    gitlab = dict(forge_extra=dict(provider="gitlab", api_url=forge.gitlab_url), owners=["grp"])
+    dest = tmp_path / "src"
+    first = run(forge, dest, **gitlab)
+    truth_gl = {r["full_path"]: r for r in forge.repos("gitlab", "grp")}
+    assert set(outcomes(first).values()) == {"cloned"}
+    nested = [p for p in truth_gl if p.count("/") >= 3]
+    assert nested, "the forge should nest projects in grp/sub-a/deep"
+    for path, info in truth_gl.items():
+        assert head_of(dest / path) == info["head"], path      # subgroups kept as folders
+
+    target = forge.push_commits("gitlab", [nested[0]])[0]
+    moved = {r["full_path"]: r["marker"] for r in forge.repos("gitlab", "grp")}[target]
+    assert moved != truth_gl[target]["marker"]                 # an old marker moves on a push
+    assert outcomes(run(forge, dest, **gitlab))[target] == "updated"
+    forge.push_commits("gitlab", [target])
+    after = {r["full_path"]: r for r in forge.repos("gitlab", "grp")}
+    assert after[target]["marker"] == moved                    # a recent one is frozen for an hour
+    forge.reset_counters()
+    third = run(forge, dest, **gitlab)
+    assert outcomes(third)[target] == "updated"
+    assert head_of(dest / target) == after[target]["head"]
+    # Only the recently active repo needed git; the others' markers are old enough to trust.
+    assert set(forge.git_requests_by_repo("gitlab")) == {target}
+
+
+def test_gitea_org_clone_update_and_noop(fresh_forge, hermetic_git, tmp_path):  # noqa: F811
+    forge = fresh_forge(["gitea:tea:6"])
+    gitea = dict(forge_extra=dict(provider="gitea", api_url=forge.gitea_api), owners=["tea"])
+    dest = tmp_path / "src"
+    assert set(outcomes(run(forge, dest, **gitea)).values()) == {"cloned"}
+    pushed = forge.push_commits("gitea", count=1)[0]
+    second = run(forge, dest, **gitea)
+    assert outcomes(second)[pushed] == "updated"
+    assert head_of(dest / pushed) == {r["full_path"]: r["head"] for r in forge.repos("gitea", "tea")}[pushed]
+    forge.reset_counters()
+    third = run(forge, dest, **gitea)
+    assert third["changed"] is False and git_requests(forge) == 0
