@@ -16,7 +16,6 @@ import os
 import re
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 from typing import Dict, Tuple
 
