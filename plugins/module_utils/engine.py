@@ -196,6 +196,9 @@ class Engine:
         self.on_repo = on_repo
         self.report = RunReport(state_file=settings.journal_path, check_mode=settings.check_mode)
         self._lock = threading.Lock()
+        # After one failed write no other is tried: a write that succeeds after a
+        # short one (a failed clone frees space) would bury a torn line mid-file.
+        self._journal_broken = False
         self._runners: Dict[str, GitRunner] = {}
         self._opts = SyncOptions(strategy=settings.strategy, depth=settings.depth, filter=settings.filter,
                                  branch=settings.branch, submodules=settings.submodules, force=settings.force)
@@ -264,6 +267,7 @@ class Engine:
         try:
             self._record(repo, rel, result, journal)
         except (OSError, BulkCloneError) as exc:
+            self._journal_broken = True
             # Without the journal a later run would redo this work and could not
             # resume: stop taking new work and say why.
             self._stop("the state journal %s could not be written (%s); %s. The clones made so far are "
@@ -282,15 +286,16 @@ class Engine:
 
     def _record(self, repo: Repo, rel: str, result: SyncResult, journal: Journal) -> None:
         if result.outcome in (CLONED, UPDATED) or (result.outcome == UNCHANGED and self.s.strategy != "clone"):
-            journal.record(repo.key, marker=repo.marker, head=result.head, path=rel,
-                           outcome="%s:%s" % (self.s.strategy, result.outcome), full_path=repo.full_path)
-        elif result.outcome == UNCHANGED:
-            entry = journal.get(repo.key)
-            if entry is None or entry.path != rel:
-                # Present on disk but never synced by us: remember where it is, with no
-                # marker, so the next run still contacts git for it.
-                journal.record(repo.key, marker=None, head=result.head, path=rel,
-                               outcome="clone:unchanged", full_path=repo.full_path)
+            line = dict(marker=repo.marker, outcome="%s:%s" % (self.s.strategy, result.outcome))
+        elif result.outcome == UNCHANGED and (journal.get(repo.key) is None or journal.get(repo.key).path != rel):
+            # Present on disk but never synced by us: remember where it is, with no
+            # marker, so the next run still contacts git for it.
+            line = dict(marker=None, outcome="clone:unchanged")
+        else:
+            return
+        if self._journal_broken:
+            raise StateError("an earlier write failed")
+        journal.record(repo.key, head=result.head, path=rel, full_path=repo.full_path, **line)
 
     def _stop(self, why: str) -> None:
         with self._lock:

@@ -318,3 +318,26 @@ def test_a_symlink_under_dest_cannot_lead_clones_outside(fresh_forge, hermetic_g
     assert result["counts"]["failed"] == result["counts"]["total"] == 3
     assert all("outside dest" in f["reason"] for f in result["failures"])
     assert list(outside.iterdir()) == []
+
+
+def test_journal_write_failing_on_a_full_disk_leaves_it_readable(tmpfs):
+    """A write cut short by ENOSPC, then one that succeeds once space is back
+    (a failed clone removes its temp folder): the journal must still load.
+    (journal.py: truncate back to the last complete line when a write fails.)"""
+    from bulk_clone_engine.journal import Journal
+    box = tmpfs("12k")
+    filler = box / "filler"
+    filler.write_bytes(b"x" * 4096)
+    journal = Journal.open(box / "state.jsonl")
+    written = 0
+    with pytest.raises(OSError):
+        while True:
+            journal.record("github:h:%d" % written, marker="2026-01-01T00:00:00Z", head="a" * 40,
+                           path="acme/repo-%d" % written, outcome="pull:cloned", full_path="acme/repo-%d" % written)
+            written += 1
+    filler.unlink()
+    journal.record("github:h:after", marker="m", head="b" * 40, path="acme/after", outcome="pull:cloned",
+                   full_path="acme/after")
+    journal.close()
+    again = Journal.open(box / "state.jsonl", readonly=True)
+    assert len(again) == written + 1 and again.get("github:h:after").path == "acme/after"
