@@ -246,7 +246,18 @@ class Journal:
         if self._needs_truncate:
             os.ftruncate(self._fd, self._valid_size)
             self._needs_truncate = False
-        _write_all(self._fd, data)
+        try:
+            _write_all(self._fd, data)
+        except OSError:
+            # A write cut short (ENOSPC) leaves part of a line behind; a later
+            # good line after it would make the file corrupt in the middle.
+            # Cut back to the last complete line now, or before the next write.
+            try:
+                os.ftruncate(self._fd, self._valid_size)
+            except OSError:
+                self._needs_truncate = True
+            raise
+        self._valid_size += len(data)
         self._dirty = True
         now = time.monotonic()
         if now - self._last_fsync >= FSYNC_INTERVAL:
@@ -289,6 +300,7 @@ class Journal:
             _fsync_dir(os.path.dirname(self.path) or ".")
             os.close(self._fd)
             self._fd = os.open(self.path, os.O_WRONLY | os.O_APPEND)
+            self._valid_size = os.fstat(self._fd).st_size
             self._needs_truncate = False
             self._dirty = False
 
