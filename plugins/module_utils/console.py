@@ -380,7 +380,7 @@ SYNC_OPTIONS = ("path_template", "strategy", "concurrency", "depth", "filter", "
 
 def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> int:
     """One run; returns the exit status. Everything a person sees goes through flow."""
-    from .engine import FAILED, Engine, build_sync_settings
+    from .engine import Engine, build_sync_settings, failure_verdict
     from .listing import missing_library, open_listing
     from .progress import LineLogger, Progress
     from .pushmirror import PushMirror, PushSettings
@@ -460,23 +460,11 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
     result["report_file"] = report_file
     if push_result is not None:
         result["push"] = push_result
-    failures = engine_report.counts.get(FAILED, 0) + (push_result or {}).get("failed", 0)
-    max_failures = settings.max_failures
-    # Mirrors engine.bulk_clone()'s verdict; the console builds the Engine itself
-    # because it needs the on_repo hook (per-owner counts, push-to) that
-    # bulk_clone() does not take.
-    fatal = getattr(engine_report, "fatal", None)
-    if fatal is not None:
+    msg = failure_verdict(engine_report, settings.max_failures, (push_result or {}).get("failed", 0),
+                          " or could not be pushed")
+    if msg is not None:
         result["failed"] = True
-        result["msg"] = "the run stopped early: %s" % fatal
-    elif max_failures >= 0 and failures > max_failures:
-        shown = "; ".join("%s: %s" % (f.full_path, f.reason) for f in engine_report.failures[:3])
-        result["failed"] = True
-        result["msg"] = "%d of %d repositories failed%s (max_failures is %d)%s. Re-run to retry them; " \
-                        "completed repositories are not redone." % (
-                            failures, result["counts"]["total"],
-                            " or could not be pushed" if (push_result or {}).get("failed") else "",
-                            max_failures, (": " + shown) if shown else "")
+        result["msg"] = msg
     write_json_atomic(report_file, json.loads(flow.redact(json.dumps(result))))
 
     if engine_report.failures or (push_result or {}).get("failures"):

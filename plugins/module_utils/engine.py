@@ -457,15 +457,29 @@ def bulk_clone(forge: Dict[str, Any], owners: List[str], owner_kind: Optional[st
         progress.subscribe(ProgressFileWriter(settings.progress_file))
     report = Engine(listing, settings, progress).run()
     result = report.as_dict()
-    failures = report.counts.get(FAILED, 0)
-    if report.fatal is not None:
+    msg = failure_verdict(report, settings.max_failures)
+    if msg is not None:
         result["failed"] = True
-        result["msg"] = "the run stopped early: %s" % report.fatal
-    elif settings.max_failures >= 0 and failures > settings.max_failures:
-        shown = "; ".join("%s: %s" % (f.full_path, f.reason) for f in report.failures[:5])
-        more = " (and %d more)" % (failures - 5) if failures > 5 else ""
-        result["failed"] = True
-        result["msg"] = ("%d of %d repositories failed (max_failures is %d): %s%s. Re-run to retry them; "
-                         "completed repositories are not redone." % (
-                             failures, result["counts"]["total"], settings.max_failures, shown, more))
+        result["msg"] = msg
     return result
+
+
+def failure_verdict(report: RunReport, max_failures: int, extra_failures: int = 0,
+                    extra_what: str = "") -> Optional[str]:
+    """Why the task fails, or None: one wording for every front door.
+
+    extra_failures counts failures outside the engine (the Action's pushes),
+    described by extra_what (e.g. " or could not be pushed").
+    """
+    if report.fatal is not None:
+        return "the run stopped early: %s" % report.fatal
+    failures = report.counts.get(FAILED, 0) + extra_failures
+    if max_failures < 0 or failures <= max_failures:
+        return None
+    total = report.as_dict()["counts"]["total"]
+    shown = "; ".join("%s: %s" % (f.full_path, f.reason) for f in report.failures[:5])
+    more = " (and %d more)" % (len(report.failures) - 5) if len(report.failures) > 5 else ""
+    return ("%d of %d repositories failed%s (max_failures is %d)%s%s. Re-run to retry them; "
+            "completed repositories are not redone." % (
+                failures, total, extra_what if extra_failures else "", max_failures,
+                (": " + shown) if shown else "", more))

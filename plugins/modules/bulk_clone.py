@@ -266,6 +266,8 @@ def main():
     except OSError as exc:
         # What the up-front checks of dest cannot foresee (it changed under us).
         module.fail_json(msg="cannot write under dest %s: %s" % (sync["dest"], exc))
+    for warning in result.pop("warnings", None) or []:
+        module.warn(warning)
     if result.pop("failed", False):
         module.fail_json(**result)
     module.exit_json(**result)
