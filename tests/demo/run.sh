@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 #
 # `make demo`: start the local forge (a GitHub org, a GitLab group with nested
 # subgroups, a Gitea org), clone everything through Ansible, show the result,
@@ -18,7 +19,6 @@ export ANSIBLE_COLLECTIONS_PATH="${ANSIBLE_COLLECTIONS_PATH:-$VENV/collections}"
 export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH=false
 export ANSIBLE_LOCALHOST_WARNING=false
 export ANSIBLE_INVENTORY_UNPARSED_WARNING=false
-export ANSIBLE_NOCOLOR="${ANSIBLE_NOCOLOR:-}"
 export ANSIBLE_RETRY_FILES_ENABLED=false
 # The developer's own git config (credential helpers, insteadOf) stays out of it.
 export GIT_CONFIG_NOSYSTEM=1 GIT_CONFIG_GLOBAL=/dev/null
@@ -190,8 +190,7 @@ step "Ad hoc, as in the README (token from BULK_CLONE_TOKEN in the environment):
 echo "  ansible localhost -m gizzahub.bulk_clone.bulk_clone -a \"owners=acme dest=$WORK/adhoc api_url=$GITHUB_API return_repos=none\""
 forge_control reset
 ansible localhost -m gizzahub.bulk_clone.bulk_clone \
-    -a "owners=acme dest=$WORK/adhoc api_url=$GITHUB_API return_repos=none" | tee "$WORK/adhoc.out" |
-    grep -E '\| (CHANGED|SUCCESS|FAILED)|"(cloned|unchanged|failed|total|changed)"' || true
+    -a "owners=acme dest=$WORK/adhoc api_url=$GITHUB_API return_repos=none" | tee "$WORK/adhoc.out" || true
 grep -q '| CHANGED' "$WORK/adhoc.out" || { echo "the ad-hoc run did not succeed:" >&2; cat "$WORK/adhoc.out" >&2; exit 1; }
 echo "forge counters for this run:"
 forge_control show "$WORK/git3"

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A local forge: GitHub REST + GraphQL, GitLab v4, Gitea v1 and real git
 over smart HTTP, on 127.0.0.1, for integration tests, benchmarks and demos.
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GitHub REST (GHES flavour, base /api/v3) as FORGE_API.md section 1 describes.
 
 Only what a cloner touches: owners, repo listings (offset pages with Link

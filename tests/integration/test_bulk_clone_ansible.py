@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The bulk_clone module through Ansible itself, as users run it:
 `ansible localhost -m gizzahub.bulk_clone.bulk_clone -a ...` (the README's ad
 hoc form) and ansible-playbook, as subprocesses that find the collection

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Issue 3 acceptance, Gitea: orgs and users at 0, 1, 100, 101, 60 and
 10,000 repos, with the server's silent page cap (max_response_items) obeyed.
 """

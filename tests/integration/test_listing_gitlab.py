@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Issue 3 acceptance, GitLab: a group with all its nested subgroups, a
 user, at 0, 1, 100, 101, 120 (nested) and 10,050 projects (above 10,000
 GitLab leaves out X-Total, X-Total-Pages and rel="last").

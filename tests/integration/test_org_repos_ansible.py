@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Issue 3 acceptance: org_repos exercised through Ansible itself, as users
 run it: `ansible localhost -m gizzahub.bulk_clone.org_repos` and a playbook,
 as subprocesses that find the collection through ANSIBLE_COLLECTIONS_PATH

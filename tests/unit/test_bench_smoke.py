@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`make bench` at toy sizes, so its code paths cannot rot between the
 (long) real runs. Nothing here looks at timings: the bench's own numbers are
 checked for what they count (repos, requests, redone work), not speed."""
