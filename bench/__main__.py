@@ -36,8 +36,8 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--listing-sizes", default="1000,10000", help="org sizes to list (default 1000,10000)")
     parser.add_argument("--apis", default="rest,graphql", help="listing APIs (default rest,graphql)")
     parser.add_argument("--clone-size", type=int, default=1000, help="first clone vs xargs (default 1000)")
-    parser.add_argument("--clone-rounds", type=int, default=1,
-                        help="alternate bulk_clone and xargs this many times each (default 1)")
+    parser.add_argument("--clone-rounds", type=int, default=2,
+                        help="alternate bulk_clone and xargs this many times each (default 2)")
     parser.add_argument("--sync-size", type=int, default=10000,
                         help="resume / re-sync / fetch / pushes suite (default 10000)")
     parser.add_argument("--pushes", type=int, default=10, help="pushes before the last re-sync (default 10)")
@@ -60,7 +60,45 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
 def _machine() -> Dict[str, Any]:
     git = subprocess.run(["git", "--version"], stdout=subprocess.PIPE, text=True).stdout.strip()
     return {"cpus": os.cpu_count(), "python": platform.python_version(), "git": git,
-            "platform": platform.platform()}
+            "platform": platform.platform(), "load_at_start": _load()}
+
+
+def _load() -> Optional[float]:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
+
+
+def _cpu_seconds() -> Optional[Dict[str, float]]:
+    """CPU time the whole machine spent busy (/proc/stat) and the part spent by
+    this process and every child it has reaped (the forge, each client, their
+    git processes): the difference is other people's work."""
+    try:
+        with open("/proc/stat", encoding="ascii") as fh:
+            fields = [int(x) for x in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    ticks = float(os.sysconf("SC_CLK_TCK"))
+    busy = sum(fields) - fields[3] - (fields[4] if len(fields) > 4 else 0)   # all but idle and iowait
+    t = os.times()
+    return {"machine": busy / ticks, "ours": t.user + t.system + t.children_user + t.children_system}
+
+
+def _others_share(before: Optional[Dict[str, float]], after: Optional[Dict[str, float]],
+                  wall: float) -> Optional[float]:
+    if not before or not after or wall <= 0:
+        return None
+    others = (after["machine"] - before["machine"]) - (after["ours"] - before["ours"])
+    return max(0.0, others) / (wall * (os.cpu_count() or 1))
+
+
+def _busy_warning(share: Optional[float]) -> str:
+    """Timings mean little on a machine busy with something else: say so."""
+    if share is None or share < 0.15:
+        return ""
+    return ("WARNING: other work used %.0f%% of this machine's CPU time during the run: wall times and "
+            "their ratios are unreliable; run again on a quiet machine.\n" % (100 * share))
 
 
 def run(args: argparse.Namespace, out=sys.stdout) -> Dict[str, Any]:
@@ -68,6 +106,7 @@ def run(args: argparse.Namespace, out=sys.stdout) -> Dict[str, Any]:
     from tests.forge import ForgeProcess
 
     began = time.monotonic()
+    cpu_before = _cpu_seconds()
 
     def log(message: str) -> None:
         sys.stderr.write("[bench %6.1fs] %s\n" % (time.monotonic() - began, message))
@@ -91,7 +130,8 @@ def run(args: argparse.Namespace, out=sys.stdout) -> Dict[str, Any]:
               "concurrency %d\n" % (", ".join(str(s) for s in args.listing), "/".join(args.api_list),
                                     "" if args.no_naive else " + naive PyGithub", args.clone_size,
                                     args.sync_size, args.concurrency))
-    out.write("machine: %(cpus)s CPUs, Python %(python)s, %(git)s\n\n" % data["machine"])
+    out.write("machine: %(cpus)s CPUs, Python %(python)s, %(git)s, load average %(load_at_start)s\n\n"
+              % data["machine"])
     out.flush()
     log("starting the forge (%s) in %s" % (", ".join(specs), workdir))
     forge = ForgeProcess(specs=specs, root=os.path.join(workdir, "forge"))
@@ -133,8 +173,11 @@ def run(args: argparse.Namespace, out=sys.stdout) -> Dict[str, Any]:
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     data["total_seconds"] = round(time.monotonic() - began, 1)
+    share = _others_share(cpu_before, _cpu_seconds(), data["total_seconds"])
+    data["machine"]["cpu_share_of_other_work"] = None if share is None else round(share, 3)
     items = report.targets(listing_rows, clone, sync)
     out.write(report.summary_section(items) + "\n")
+    out.write(_busy_warning(share))
     out.write("total %.0f s; results in %s\n" % (data["total_seconds"], args.results))
     out.flush()
     report.write_json(args.results, data, items)

@@ -87,6 +87,10 @@ def main(argv: Any = None) -> int:
     job = json.loads(argv[0])
     out = JOBS[job["kind"]](job)
     out["rss_kb"] = peak_rss_kb()
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out["cpu_self"] = round(own.ru_utime + own.ru_stime, 3)          # this Python process
+    out["cpu_children"] = round(kids.ru_utime + kids.ru_stime, 3)    # the git processes it ran
     sys.stdout.write(json.dumps(out, default=str) + "\n")
     sys.stdout.flush()
     return 0

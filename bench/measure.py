@@ -37,6 +37,7 @@ class ProcessRun:
     returncode: int
     wall: float
     tree_rss_kb: int               # wait4: the largest process of the child's tree
+    cpu: float                     # wait4: user + system seconds of the child and the processes it reaped
     stdout: str
     stderr: str
     killed: bool = False
@@ -124,7 +125,7 @@ def run_process(argv: Sequence[str], env: Dict[str, str], stdin_text: Optional[s
         out.seek(0)
         err.seek(0)
         return ProcessRun(list(argv), proc.returncode, wall, int(usage.ru_maxrss),
-                          out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"), killed)
+                          usage.ru_utime + usage.ru_stime, out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"), killed)
 
 
 def _kill_session(pgid: int) -> None:

@@ -60,7 +60,8 @@ def _client(ctx: Context, label: str, job: Dict[str, Any], **kwargs: Any) -> Mea
 
 
 def _row(m: Measured, **extra: Any) -> Dict[str, Any]:
-    row = {"label": m.label, "seconds": round(m.run.wall, 3), "rss_mb": _round(m.rss_mb),
+    row = {"label": m.label, "seconds": round(m.run.wall, 3), "cpu_seconds": round(m.run.cpu, 2),
+           "rss_mb": _round(m.rss_mb),
            "api_requests": api_requests(m.counters), "list_requests": list_requests(m.counters),
            "git_requests": git_requests(m.counters), "bytes": bytes_sent(m.counters),
            "counters": m.counters, "error": m.error}
@@ -148,11 +149,17 @@ def first_clone(ctx: Context, size: int, rounds: int = 1) -> Dict[str, Any]:
         x = xargs_clone(ctx, "first clone %d xargs git clone%s" % (size, tag), repos, xargs_dest)
         rows.append(_row(x, client="xargs -P %d git clone" % ctx.concurrency, round=index + 1,
                          clones=count_clones(xargs_dest, repos)))
-    ours = [r["seconds"] for r in rows if r["client"] == "bulk_clone" and not r["error"]]
-    theirs = [r["seconds"] for r in rows if r["client"] != "bulk_clone" and not r["error"]]
-    ratio = (sum(ours) / sum(theirs)) if ours and theirs and len(ours) == len(theirs) else None
     return {"size": size, "selected": len(repos), "concurrency": ctx.concurrency, "rows": rows,
-            "ratio": _round(ratio, 3)}
+            "ratio": _round(_sum_ratio(rows, "seconds"), 3), "cpu_ratio": _round(_sum_ratio(rows, "cpu_seconds"), 3)}
+
+
+def _sum_ratio(rows: List[Dict[str, Any]], key: str) -> Optional[float]:
+    """Ours over theirs, summed over the rounds (only when every run worked)."""
+    if any(r["error"] for r in rows):
+        return None
+    ours = sum(r[key] for r in rows if r["client"] == "bulk_clone")
+    theirs = sum(r[key] for r in rows if r["client"] != "bulk_clone")
+    return ours / theirs if theirs else None
 
 
 # -- issue 4: resume, no-change re-sync, pushes ------------------------------------------------
