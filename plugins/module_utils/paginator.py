@@ -220,6 +220,7 @@ class Paginator(Generic[Item]):
             tokens.add(first)
         except TypeError:
             pass
+
         def credit() -> bool:
             while not shared.stop.is_set():
                 if shared.credits.acquire(timeout=0.1):

@@ -92,7 +92,7 @@ class GiteaProvider(Provider):
 
     def _check_api(self) -> None:
         try:
-            _, data = self._get("/version", None, "GET /version")
+            data = self._get("/version", None, "GET /version")[1]
         except (_NotFound, ForgeError):
             data = None
         if not isinstance(data, dict) or "version" not in data:
@@ -102,7 +102,7 @@ class GiteaProvider(Provider):
     def _page_limit(self) -> int:
         if self._page_size is None:
             try:
-                _, settings = self._get("/settings/api", None, "GET /settings/api")
+                settings = self._get("/settings/api", None, "GET /settings/api")[1]
                 cap = int(settings.get("max_response_items") or 50)
             except (_NotFound, ForgeError, ValueError, TypeError):
                 cap = 50
@@ -113,7 +113,7 @@ class GiteaProvider(Provider):
         """How many repos `path` lists, from a one-item page (X-Total-Count, or
         rel="last" which then is the count); None when the server says neither.
         Raises _NotFound when the owner does not exist as that kind."""
-        response, _ = self._get(path, {"page": 1, "limit": 1}, what)
+        response = self._get(path, {"page": 1, "limit": 1}, what)[0]
         total = response.headers.get("X-Total-Count")
         if total is not None and total.strip().isdigit():
             return int(total)

@@ -18,7 +18,7 @@ Two things it does not do the way we need, so they are done here:
 from __future__ import annotations
 
 import traceback
-from typing import Any, Callable, Dict, Iterator, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import quote
 
 from ..config import ForgeConfig, OwnerRef
@@ -29,7 +29,6 @@ from ..repo import Repo
 from .base import GitAuth, Provider, ReversePageOrder, parse_link_header
 
 try:
-    import github
     from github import Auth, Github, GithubException
     HAS_PYGITHUB = True
     PYGITHUB_IMPORT_ERROR = None
@@ -215,7 +214,7 @@ class GitHubProvider(Provider):
     def _check_api_root(self) -> None:
         """A 404 for an owner may mean the api_url points somewhere else."""
         try:
-            _, data = self._get("/", None, "GET the API root")
+            data = self._get("/", None, "GET the API root")[1]
         except (_NotFound, ForgeError):
             data = None
         if not isinstance(data, dict) or "current_user_url" not in data:

@@ -141,7 +141,7 @@ class GitLabProvider(Provider):
 
     def _check_api(self) -> None:
         try:
-            _, data = self._request("/version", None, "GET /version")
+            data = self._request("/version", None, "GET /version")[1]
         except (_NotFound, ForgeError):
             data = None
         if not isinstance(data, dict) or "version" not in data:
@@ -173,7 +173,7 @@ class GitLabProvider(Provider):
                                         "(e.g. parent/child) and that the token can see it"
                                         % (owner.name, self.cfg.api_url))
         try:
-            _, users = self._request("/users", {"username": owner.name}, "GET /users?username=%s" % owner.name)
+            users = self._request("/users", {"username": owner.name}, "GET /users?username=%s" % owner.name)[1]
         except _NotFound:
             users = None      # every GitLab answers /users: this is not a GitLab API
         if not users:
