@@ -164,7 +164,7 @@ def measure(label: str, forge: Any, argv: Sequence[str], env: Dict[str, str], st
     result = last_json_line(run.stdout) if expect_json else None
     error = None
     if run.killed:
-        error = None
+        pass                       # killed on purpose: no exit status or result to judge
     elif run.returncode != 0:
         error = "exit %d: %s" % (run.returncode, _tail(run.stderr))
     elif expect_json and result is None:

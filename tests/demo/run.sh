@@ -155,7 +155,7 @@ show_tree() {
             if (kind[i] == "group") { print indent "|-- " part[n] "/"; continue }
             shown[up]++
             if (shown[up] <= max) print indent "|-- " part[n] (kind[i] == "repo" ? "/  (clone)" : "")
-            else if (shown[up] == max + 1) print indent "`-- ... and " leaves[up] - max " more"
+            else if (shown[up] == max + 1) print indent "|-- ... and " leaves[up] - max " more"
           }
         }'
 }

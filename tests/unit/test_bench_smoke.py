@@ -60,6 +60,21 @@ def test_targets_say_miss_when_a_figure_is_past_its_target_and_na_when_missing()
     assert report.targets(None, clone, None)[0].status == report.NA
 
 
+def test_a_resume_that_was_never_interrupted_proves_nothing():
+    ok = {"error": None, "api_requests": 11, "git_requests": 0, "seconds": 1.0}
+    sync = {"size": 1000, "selected": 990, "resync": ok, "fetch_baseline": dict(ok, seconds=100.0),
+            "after_pushes": dict(ok, pushed=["o/a"], git_by_repo={"o/a": {"upload-pack": 2}}),
+            "resume": dict(ok, redone=0, clones_after=990), "killed_run": {"killed": False}}
+    found = {t.name: t for t in report.targets(None, None, sync)}
+    resume = found["resume after SIGKILL half way: completed repos redone"]
+    assert resume.status == report.MISS and "ended before the kill" in resume.measured
+    sync["killed_run"] = {"killed": True}
+    found = {t.name: t.status for t in report.targets(None, None, sync)}
+    assert found["resume after SIGKILL half way: completed repos redone"] == report.PASS
+    assert found["no-change re-sync of 1000 vs xargs git fetch"] == report.PASS      # 0.01x
+    assert found["re-sync after 1 pushes: repos with git requests"] == report.PASS
+
+
 @pytest.mark.slow
 def test_bench_runs_end_to_end_at_toy_sizes(tmp_path):
     results = tmp_path / "latest.json"
