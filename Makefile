@@ -11,7 +11,7 @@ export ANSIBLE_LOCALHOST_WARNING := false
 export ANSIBLE_INVENTORY_UNPARSED_WARNING := false
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: venv test unit integration ansible sanity molecule demo forge bench clean
+.PHONY: venv test unit integration sanity molecule demo forge bench clean
 
 venv: $(VENV)/.stamp
 
@@ -40,7 +40,7 @@ sanity: venv
 	bash tests/sanity/run.sh
 
 molecule: venv
-	cd roles/workspace && $(VENV)/bin/molecule test
+	cd roles/workspace && $(VENV)/bin/molecule reset && $(VENV)/bin/molecule test
 
 forge: venv
 	$(PY) -m tests.forge --spec github:acme:50 --spec gitlab:platform/backend:30 --spec gitea:tools:20
