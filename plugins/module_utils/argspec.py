@@ -79,3 +79,16 @@ def forge_kwargs(params: Mapping[str, Any]) -> Dict[str, Any]:
 
 def selection_kwargs(params: Mapping[str, Any]) -> Dict[str, Any]:
     return {name: params.get(name) for name in SELECTION_SPEC}
+
+
+def module_kwargs(extra_spec: Mapping[str, Dict[str, Any]]) -> Dict[str, Any]:
+    """AnsibleModule(**...) for a module taking the forge and selection options plus its own."""
+    spec: Dict[str, Dict[str, Any]] = dict(FORGE_SPEC)
+    spec.update(SELECTION_SPEC)
+    spec.update(extra_spec)
+    return dict(
+        argument_spec=spec,
+        supports_check_mode=True,
+        required_together=[("app_id", "app_private_key", "app_installation_id")],
+        mutually_exclusive=[("token", "app_id")],
+    )

@@ -29,7 +29,6 @@ import os
 import re
 import signal
 import sys
-import tempfile
 import threading
 import uuid
 from collections import Counter, defaultdict
@@ -38,6 +37,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, TextI
 
 from .argspec import token_from_env
 from .errors import BulkCloneError, ConfigError
+from .progress import write_json_atomic
 from .repo import Repo
 from .summary import render_summary, render_text
 
@@ -348,23 +348,6 @@ def default_report_file(options: Mapping[str, Any], environ: Mapping[str, str], 
     return os.path.join(folder, "bulk-clone-report%s.json" % suffix)
 
 
-def write_json_atomic(path: str, data: Any) -> None:
-    folder = os.path.dirname(os.path.abspath(path))
-    os.makedirs(folder, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1, sort_keys=True, ensure_ascii=False)
-            handle.write("\n")
-        os.replace(temp, path)
-    except BaseException:
-        try:
-            os.unlink(temp)
-        except OSError:
-            pass
-        raise
-
-
 def _forge_kwargs(options: Mapping[str, Any], token: Optional[str], app_key: Optional[str]) -> Dict[str, Any]:
     return dict(provider=options["provider"], api_url=options["api_url"], token=token,
                 app_id=options["app_id"], app_private_key=app_key,
@@ -466,7 +449,7 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
     if msg is not None:
         result["failed"] = True
         result["msg"] = msg
-    write_json_atomic(report_file, json.loads(flow.redact(json.dumps(result))))
+    write_json_atomic(report_file, json.loads(flow.redact(json.dumps(result))), indent=1)
 
     if engine_report.failures or (push_result or {}).get("failures"):
         with flow.group("bulk-clone: failures"):

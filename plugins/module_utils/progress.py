@@ -317,6 +317,24 @@ class LineLogger:
             self._emit(render_line(event.snapshot))
 
 
+def write_json_atomic(path: str, data: Any, indent: Optional[int] = None) -> None:
+    """Replace a JSON file so that a reader sees the old or the new content, never half."""
+    folder = os.path.dirname(os.path.abspath(path))
+    os.makedirs(folder, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=folder, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            json.dump(data, handle, indent=indent, sort_keys=True, ensure_ascii=False)
+            handle.write("\n")
+        os.replace(temp, path)
+    except BaseException:
+        try:
+            os.unlink(temp)
+        except OSError:
+            pass
+        raise
+
+
 class ProgressFileWriter:
     """Subscriber that keeps a small JSON file up to date, for Ansible users
     who run the module with ``async`` and poll the file.
@@ -339,21 +357,7 @@ class ProgressFileWriter:
         data = snapshot.as_dict()
         data["line"] = render_line(snapshot)
         data["updated_at"] = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        directory = os.path.dirname(self.path)
-        os.makedirs(directory, exist_ok=True)
-        fd, temp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(self.path) + ".",
-                                    suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, sort_keys=True)
-                handle.write("\n")
-            os.replace(temp, self.path)
-        except BaseException:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-            raise
+        write_json_atomic(self.path, data)
         self.writes += 1
 
 

@@ -220,7 +220,7 @@ state_file:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.argspec import (
-    FORGE_SPEC, SELECTION_SPEC, forge_kwargs, selection_kwargs)
+    forge_kwargs, module_kwargs, selection_kwargs)
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.engine import bulk_clone
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.errors import BulkCloneError
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.listing import missing_library
@@ -245,15 +245,7 @@ SYNC_SPEC = dict(
 
 
 def main():
-    argument_spec = dict(FORGE_SPEC)
-    argument_spec.update(SELECTION_SPEC)
-    argument_spec.update(SYNC_SPEC)
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        required_together=[("app_id", "app_private_key", "app_installation_id")],
-        mutually_exclusive=[("token", "app_id")],
-    )
+    module = AnsibleModule(**module_kwargs(SYNC_SPEC))
     missing = missing_library(module.params["provider"])
     if missing:
         module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])

@@ -149,22 +149,15 @@ stats:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.argspec import (
-    FORGE_SPEC, SELECTION_SPEC, forge_kwargs, selection_kwargs)
+    forge_kwargs, module_kwargs, selection_kwargs)
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.errors import BulkCloneError
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.listing import list_repos, missing_library
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.repo import REPO_FIELDS
 
 
 def main():
-    argument_spec = dict(FORGE_SPEC)
-    argument_spec.update(SELECTION_SPEC)
-    argument_spec.update(fields=dict(type="list", elements="str", default=[], choices=list(REPO_FIELDS)))
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        supports_check_mode=True,
-        required_together=[("app_id", "app_private_key", "app_installation_id")],
-        mutually_exclusive=[("token", "app_id")],
-    )
+    module = AnsibleModule(**module_kwargs(
+        dict(fields=dict(type="list", elements="str", default=[], choices=list(REPO_FIELDS)))))
     missing = missing_library(module.params["provider"])
     if missing:
         module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 
 from ..config import ForgeConfig, OwnerRef
-from ..limiter import Limiter
+from ..limiter import Limiter, Transient
 from ..paginator import Page, Paginator
 from ..repo import Repo
 
@@ -72,6 +72,15 @@ def parse_link_header(value: Optional[str]) -> Dict[str, str]:
             if attr.startswith("rel="):
                 links[attr[4:].strip('"')] = url
     return links
+
+
+def transport_failure(exc: Exception, what: str, where: str) -> Transient:
+    """A cut-off body (ValueError from a JSON decoder) or a failed connection:
+    worth another try, and if it persists the message says what to check."""
+    if isinstance(exc, ValueError):
+        return Transient("%s: unreadable JSON from %s (%s)" % (what, where, exc))
+    return Transient("%s: cannot reach %s (%s): check api_url and the network"
+                     % (what, where, exc.__class__.__name__))
 
 
 class Provider:

@@ -23,7 +23,7 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, Provider, ReversePageOrder, page_number, parse_link_header
+from .base import GitAuth, Provider, ReversePageOrder, page_number, parse_link_header, transport_failure
 
 try:
     import requests
@@ -65,8 +65,7 @@ class GiteaProvider(Provider):
                 response = self._session.get(url, params=params, timeout=self.cfg.timeout,
                                              verify=self.cfg.validate_certs)
             except requests.exceptions.RequestException as exc:
-                raise Transient("%s: cannot reach %s (%s): check api_url and the network"
-                                % (what, self._base, exc.__class__.__name__))
+                raise transport_failure(exc, what, self._base)
             self.limiter.observe(response.headers)
             status = response.status_code
             if status == 401:
@@ -87,7 +86,7 @@ class GiteaProvider(Provider):
             try:
                 return response, response.json()
             except ValueError as exc:
-                raise Transient("%s: unreadable JSON from %s (%s)" % (what, self._base, exc))
+                raise transport_failure(exc, what, self._base)
         return self.limiter.call(attempt, what=what)
 
     def _check_api(self) -> None:

@@ -26,7 +26,7 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, PrimaryLimit, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, Provider, ReversePageOrder, parse_link_header
+from .base import GitAuth, Provider, ReversePageOrder, parse_link_header, transport_failure
 
 try:
     from github import Auth, Github, GithubException
@@ -152,12 +152,8 @@ class GitHubProvider(Provider):
                 return fn()
             except GithubException as exc:
                 raise self._translate(exc, what)
-            except ValueError as exc:
-                # A cut-off or garbled body: the next try usually gets a whole one.
-                raise Transient("%s: unreadable JSON from %s (%s)" % (what, self.cfg.api_url, exc))
-            except requests.exceptions.RequestException as exc:
-                raise Transient("%s: cannot reach %s (%s): check api_url and the network"
-                                % (what, self.cfg.api_url, exc.__class__.__name__))
+            except (ValueError, requests.exceptions.RequestException) as exc:
+                raise transport_failure(exc, what, self.cfg.api_url)
         return self.limiter.call(attempt, what=what)
 
     def _get(self, path: str, params: Optional[Dict[str, Any]], what: str) -> Tuple[Dict[str, str], Any]:

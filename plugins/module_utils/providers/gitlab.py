@@ -29,7 +29,7 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, Provider, ReversePageOrder
+from .base import GitAuth, Provider, ReversePageOrder, transport_failure
 
 try:
     import gitlab
@@ -102,11 +102,8 @@ class GitLabProvider(Provider):
                                 % (self.cfg.api_url, detail if detail.startswith("401") else "401 " + detail, what))
             except gitlab.exceptions.GitlabHttpError as exc:
                 raise self._translate(exc, what)
-            except ValueError as exc:
-                raise Transient("%s: unreadable JSON from %s (%s)" % (what, self.cfg.api_url, exc))
-            except requests.exceptions.RequestException as exc:
-                raise Transient("%s: cannot reach %s (%s): check api_url and the network"
-                                % (what, self.cfg.api_url, exc.__class__.__name__))
+            except (ValueError, requests.exceptions.RequestException) as exc:
+                raise transport_failure(exc, what, self.cfg.api_url)
             return response, data
         return self.limiter.call(attempt, what=what)
 
