@@ -14,7 +14,7 @@ its own (bench/client.py or the xargs command), so each peak RSS belongs to
 one client and nothing else. Requests and bytes are counted by the forge, not
 by the client: that is what a forge operator would see.
 
-    python -m bench                   # the full run (~15 minutes on 2 cores)
+    python -m bench                   # the full run (~13 minutes on 2 quiet cores)
     python -m bench --quick           # small sizes, to try it out
     python -m bench --help
 

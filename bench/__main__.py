@@ -6,7 +6,7 @@
 Default sizes are the issues' own: listing 1,000 and 10,000 repos, first
 clone of 1,000, and the sync suite (resume, no-change re-sync, fetch
 baseline, pushes) over 10,000 real clones. On the 2-core machine this was
-written on the whole run takes about a quarter of an hour, most of it the
+written on the whole run took 13 minutes (quiet machine), most of it the
 10,000 clones and the 10,000 fetches of the baseline. --quick shrinks every
 size tenfold; the sizes used are always printed.
 """

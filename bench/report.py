@@ -87,11 +87,12 @@ def listing_section(rows: List[Dict[str, Any]]) -> str:
     for r in rows:
         per_repo = (r["bytes"] / r["repos"]) if r.get("repos") else None
         body.append([r["size"], r["client"], r.get("repos"), r["api_requests"], human_bytes(r["bytes"]),
-                     None if per_repo is None else int(per_repo), r["seconds"], r["rss_mb"],
-                     r.get("rss_before_mb"), r["error"] or ""])
+                     None if per_repo is None else int(per_repo), r["seconds"], r.get("cpu_seconds"),
+                     r["rss_mb"], r.get("rss_before_mb"), r["error"] or ""])
     text = table(["repos in org", "client", "listed", "API requests", "bytes received", "bytes/repo",
-                  "wall s", "peak RSS MB", "RSS before MB", "error"], body)
-    return "LISTING (issue 3): one process per client; bytes are what the forge sent\n" + text
+                  "wall s", "client CPU s", "peak RSS MB", "RSS before MB", "error"], body)
+    return ("LISTING (issue 3): one process per client; bytes are what the forge sent; RSS before is the\n"
+            "client's peak after its imports, before the first request\n" + text)
 
 
 def rss_growth(rows: List[Dict[str, Any]], client: str) -> Optional[Dict[str, Any]]:
