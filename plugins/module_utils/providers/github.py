@@ -56,7 +56,7 @@ query($login: String!, $first: Int!, $cursor: String) {
       pageInfo { hasNextPage endCursor }
       nodes {
         databaseId name nameWithOwner url sshUrl isArchived isFork isDisabled
-        isEmpty isPrivate visibility pushedAt updatedAt diskUsage
+        isEmpty visibility pushedAt diskUsage
         defaultBranchRef { name }
         primaryLanguage { name }
         repositoryTopics(first: 20) { nodes { topic { name } } }
