@@ -31,6 +31,7 @@ from .gitlab_api import GitLabApi
 from .gitstore import GitStore
 from .specs import OwnerSpec, parse_specs
 from .state import PUSH_OWNER, ForgeRepo, ForgeState, iso
+from .urls import ForgeUrls
 from .web import Request, Response, json_response, make_server, text_response
 
 SERVICES = ("github", "gitlab", "gitea")
@@ -65,7 +66,7 @@ def strip_link(resp: Response, rels: Iterable[str]) -> None:
         resp.headers = [(k, v) for k, v in resp.headers if k not in ("X-Total", "X-Total-Pages")]
 
 
-class Forge:
+class Forge(ForgeUrls):
     """A local GitHub + GitLab + Gitea + git server for tests; see the package docstring."""
 
     def __init__(self, specs: Sequence[str] = (), root: Optional[str] = None,
@@ -132,22 +133,6 @@ class Forge:
     @property
     def url(self) -> str:
         return "http://%s:%d" % (self.host, self.port)
-
-    @property
-    def github_api(self) -> str:
-        return self.url + "/api/v3"
-
-    @property
-    def github_graphql(self) -> str:
-        return self.url + "/api/graphql"
-
-    @property
-    def gitlab_url(self) -> str:
-        return self.url
-
-    @property
-    def gitea_api(self) -> str:
-        return self.url + "/api/v1"
 
     @property
     def token(self) -> str:

@@ -15,11 +15,12 @@ import sys
 from typing import Any, Dict, Optional, Sequence
 
 from .control import ForgeClient
+from .urls import ForgeUrls
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-class ForgeProcess(ForgeClient):
+class ForgeProcess(ForgeClient, ForgeUrls):
     def __init__(self, specs: Sequence[str] = (), root: Optional[str] = None,
                  tokens: Sequence[str] = ("forge-token",), host: str = "127.0.0.1", port: int = 0,
                  python: Optional[str] = None, **options: Any) -> None:
@@ -77,22 +78,6 @@ class ForgeProcess(ForgeClient):
     @property
     def pid(self) -> Optional[int]:
         return None if self.proc is None else self.proc.pid
-
-    @property
-    def github_api(self) -> str:
-        return self.url + "/api/v3"
-
-    @property
-    def github_graphql(self) -> str:
-        return self.url + "/api/graphql"
-
-    @property
-    def gitlab_url(self) -> str:
-        return self.url
-
-    @property
-    def gitea_api(self) -> str:
-        return self.url + "/api/v1"
 
     @property
     def tokens(self) -> tuple:

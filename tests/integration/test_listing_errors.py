@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from bulk_clone_engine.errors import AuthError, ConfigError, NotFoundError, TransientError
+import listing_support
 from bulk_clone_engine.listing import list_repos
 
 TOKEN = "forge-token"
@@ -22,15 +23,7 @@ SERVICES = ["github", "graphql", "gitlab", "gitea"]
 
 
 def kwargs_for(forge, flavour, **extra):
-    base = {
-        "github": dict(provider="github", api_url=forge.github_api),
-        "graphql": dict(provider="github", api_url=forge.github_api, api="graphql"),
-        "gitlab": dict(provider="gitlab", api_url=forge.gitlab_url),
-        "gitea": dict(provider="gitea", api_url=forge.url),
-    }[flavour]
-    out = dict(base, token=TOKEN, **FAST)
-    out.update(extra)
-    return out
+    return listing_support.kwargs_for(forge, flavour, FAST, **extra)
 
 
 def api_requests(forge):

@@ -20,6 +20,7 @@ from typing import Dict, List
 import pytest
 
 from bulk_clone_engine.errors import RateLimitError, TransientError
+import listing_support
 from bulk_clone_engine.listing import list_repos, open_listing
 
 TOKEN = "forge-token"
@@ -39,16 +40,8 @@ def page(n: int) -> str:
     return r"[?&]page=%d(&|$)" % n
 
 
-def kwargs_for(forge, flavour: str, **extra) -> Dict:
-    base = {
-        "github": dict(provider="github", api_url=forge.github_api),
-        "graphql": dict(provider="github", api_url=forge.github_api, api="graphql"),
-        "gitlab": dict(provider="gitlab", api_url=forge.gitlab_url),
-        "gitea": dict(provider="gitea", api_url=forge.url),
-    }[flavour]
-    out = dict(base, token=TOKEN, **FAST)
-    out.update(extra)
-    return out
+def kwargs_for(forge, flavour, **extra):
+    return listing_support.kwargs_for(forge, flavour, FAST, **extra)
 
 
 def service_of(flavour: str) -> str:
