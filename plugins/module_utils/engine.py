@@ -250,9 +250,7 @@ class Engine:
         try:
             target = resolve(self.s.dest, rel, repo.full_path)
             result = sync_repo(self._runner_for(url), target, url, repo.default_branch, self._opts)
-        except PathError as exc:
-            result = SyncResult(FAILED, None, str(exc))
-        except BulkCloneError as exc:
+        except BulkCloneError as exc:   # PathError included: a name that would leave dest
             result = SyncResult(FAILED, None, str(exc))
         except Exception as exc:  # one repo's surprise never stops the others
             result = SyncResult(FAILED, None, "unexpected %s: %s" % (exc.__class__.__name__, exc))
