@@ -29,31 +29,13 @@ VENV_BIN = ROOT / ".venv" / "bin"
 COLLECTIONS = ROOT / ".venv" / "collections"
 SECRET = "ghp_AnsibleSecretTok3n-Zq81-never-print"
 
+from ansible_support import ansible_env  # noqa: E402
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not (COLLECTIONS / "ansible_collections" / "gizzahub" / "bulk_clone").is_dir(),
                        reason="the collection is not linked into .venv/collections (run `make venv`)"),
 ]
-
-
-def ansible_env(**extra: str) -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("ANSIBLE_") and k not in ("BULK_CLONE_TOKEN", "GITHUB_TOKEN", "GH_TOKEN")}
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS),
-        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
-        ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_FORCE_COLOR="0",
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-        ANSIBLE_LOCAL_TEMP=os.path.join(os.environ.get("TMPDIR", "/tmp"), "ansible-local-%d" % os.getpid()),
-        # Absolute: "~" would mean the test's HOME to one side of async and /root to the other.
-        ANSIBLE_ASYNC_DIR=os.path.join(os.environ["HOME"], ".ansible_async"),
-        PATH=str(VENV_BIN) + os.pathsep + os.environ.get("PATH", ""),
-    )
-    env.update(extra)
-    return env
 
 
 def adhoc(args: str, *flags: str, **env: str) -> Tuple[int, Dict, str]:

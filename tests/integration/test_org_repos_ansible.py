@@ -29,6 +29,8 @@ PLAYBOOK = os.path.join(ROOT, "tests", "integration", "ansible", "org_repos.yml"
 # anywhere in Ansible's output is a leak.
 SECRET = "tok-Zq81-do-not-print"
 
+from ansible_support import ansible_env  # noqa: E402
+
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not os.path.isdir(os.path.join(COLLECTIONS, "ansible_collections", "gizzahub", "bulk_clone")),
@@ -44,27 +46,6 @@ def aforge(tmp_path_factory):
     forge.start()
     yield forge
     forge.stop()
-
-
-def ansible_env(**extra: str) -> Dict[str, str]:
-    env = dict(os.environ)
-    for name in list(env):
-        if name.startswith("ANSIBLE_") or name in ("BULK_CLONE_TOKEN", "GITHUB_TOKEN", "GH_TOKEN",
-                                                    "GITLAB_TOKEN", "GITEA_TOKEN"):
-            del env[name]
-    env.update(
-        ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
-        ANSIBLE_COLLECTIONS_SCAN_SYS_PATH="false",
-        ANSIBLE_LOCALHOST_WARNING="false",
-        ANSIBLE_INVENTORY_UNPARSED_WARNING="false",
-        ANSIBLE_NOCOLOR="1",
-        ANSIBLE_FORCE_COLOR="0",
-        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-        ANSIBLE_LOCAL_TEMP=os.path.join(os.environ.get("TMPDIR", "/tmp"), "ansible-local-%d" % os.getpid()),
-        PATH=VENV_BIN + os.pathsep + os.environ.get("PATH", ""),
-    )
-    env.update(extra)
-    return env
 
 
 def adhoc(args: str, *flags: str, **env: str) -> Tuple[int, Dict, str]:
