@@ -16,7 +16,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 from typing import Dict, List, Tuple
 
 import pytest
