@@ -408,16 +408,27 @@ def _remote_tip(repo: _Repo, branch: Optional[str]) -> Tuple[str, Optional[str]]
     return "origin/" + branch, (res.stdout.strip() if res.ok else None)
 
 
-def _pull(repo: _Repo, opts: SyncOptions, default_branch: str) -> Tuple[str, str]:
+def _where_to(repo: _Repo, opts: SyncOptions, default_branch: str,
+              action: str) -> Tuple[Optional[str], str, Optional[str]]:
+    """(branch, remote ref, remote sha) that pull and reset move to.
+
+    remote sha None means an empty upstream (nothing to do); a missing branch
+    or a merge, rebase... left in progress stops here with the reason.
+    """
     branch = _target_branch(repo, opts, default_branch)
     remote, remote_sha = _remote_tip(repo, branch)
-    if remote_sha is None:
-        if not repo.has_remote_branches():
-            return UNCHANGED, "the upstream repository is empty"
-        raise _Skip("origin has no branch %s; nothing to fast-forward to" % (branch or "HEAD"))
+    if remote_sha is None and repo.has_remote_branches():
+        raise _Skip("origin has no branch %s; nothing to %s" % (branch or "HEAD", action))
     busy = repo.in_progress()
-    if busy:
+    if busy and remote_sha is not None:
         raise _Skip("%s is in progress in this clone; finish or abort it first" % busy)
+    return branch, remote, remote_sha
+
+
+def _pull(repo: _Repo, opts: SyncOptions, default_branch: str) -> Tuple[str, str]:
+    branch, remote, remote_sha = _where_to(repo, opts, default_branch, "fast-forward to")
+    if remote_sha is None:
+        return UNCHANGED, "the upstream repository is empty"
     symbolic = repo.symbolic_head()
     if symbolic is None:
         raise _Skip("HEAD is detached; pull only fast-forwards branch %s" % branch)
@@ -453,15 +464,9 @@ def _pull(repo: _Repo, opts: SyncOptions, default_branch: str) -> Tuple[str, str
 
 
 def _reset(repo: _Repo, opts: SyncOptions, default_branch: str) -> Tuple[str, str]:
-    branch = _target_branch(repo, opts, default_branch)
-    remote, remote_sha = _remote_tip(repo, branch)
+    branch, remote, remote_sha = _where_to(repo, opts, default_branch, "reset to")
     if remote_sha is None:
-        if not repo.has_remote_branches():
-            return UNCHANGED, "the upstream repository is empty"
-        raise _Skip("origin has no branch %s; nothing to reset to" % (branch or "HEAD"))
-    busy = repo.in_progress()
-    if busy:
-        raise _Skip("%s is in progress in this clone; finish or abort it first" % busy)
+        return UNCHANGED, "the upstream repository is empty"
     head = repo.head()
     symbolic = repo.symbolic_head()
     if symbolic == "refs/heads/" + branch and head == remote_sha and not repo.status_counts()[0]:
