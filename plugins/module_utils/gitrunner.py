@@ -359,8 +359,13 @@ class GitRunner:
     says so (GitResult.withheld_from, and the GitError message).
 
     stall_timeout: a transfer that receives no data for this many seconds is
-    aborted (curl's low-speed limit, 1 byte/s over that time) and is a
-    transient failure, retried like the others.
+    aborted (curl's low-speed limit, 1 byte/s over that time; curl's own
+    5-second speed window can add up to about 6 s, docs/forge-wire.md) and
+    is a transient failure, retried like the others.
+
+    Progress: run(..., on_progress=f), or any run inside `with
+    runner.reporting_progress(f):` in the same thread, adds --progress to
+    clone/fetch/pull and calls f(bytes received so far) as git reports it.
     """
 
     def __init__(
@@ -388,7 +393,7 @@ class GitRunner:
                               "the auth header to; without it the token could reach other hosts")
         if tries < 1:
             raise ConfigError("git tries must be at least 1, got %r" % tries)
-        if stall_timeout is not None and not stall_timeout >= 1:
+        if stall_timeout is not None and stall_timeout < 1:
             raise ConfigError("the git stall timeout must be at least 1 second, got %r" % stall_timeout)
         self.git = git
         self.timeout = timeout
@@ -436,15 +441,15 @@ class GitRunner:
                                 cwd=str(cwd), env=self.environment(None), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         try:
-            out, _ = proc.communicate(timeout=60)
+            out = proc.communicate(timeout=60)[0]
         except subprocess.TimeoutExpired:
             gitprocess.kill_group(proc)
-            out, _ = proc.communicate()
+            out = proc.communicate()[0]
         finally:
             gitprocess.finished(proc)
         remotes: Dict[str, List[str]] = {}
         for line in out.decode("utf-8", "replace").splitlines():
-            key, _, value = line.partition(" ")
+            key, _sep, value = line.partition(" ")
             name = key[len("remote."):key.rfind(".")]
             if name and value:
                 remotes.setdefault(name, []).append(value.strip())

@@ -44,13 +44,16 @@ class Redirect:
     @property
     def host(self) -> str:
         """host[:port] of the target; "" for a relative Location."""
-        parts = urlsplit(self.location)
-        if not parts.hostname:
+        try:
+            parts = urlsplit(self.location)
+            host, port = parts.hostname, parts.port
+        except ValueError:                     # a malformed Location (bad port)
             return ""
-        host = parts.hostname
+        if not host:
+            return ""
         if ":" in host:
             host = "[%s]" % host
-        return "%s:%d" % (host, parts.port) if parts.port else host
+        return "%s:%d" % (host, port) if port else host
 
 
 def strip_userinfo(url: str) -> str:
@@ -154,7 +157,7 @@ class StderrReader:
         if status:
             self._status = int(status.group(1))
             return
-        name, _, value = header.partition(":")
+        name, _sep, value = header.partition(":")
         if name.strip().lower() == "location" and self._status is not None and 300 <= self._status < 400:
             self.redirects.append(Redirect(self._status, strip_userinfo(value.strip())))
 

@@ -67,6 +67,23 @@ def assert_nothing_credential_like(capture):
     assert not any(leaks.values()), leaks
 
 
+# -- the faults themselves ----------------------------------------------------------
+def test_git_redirect_fault_answers_info_refs_and_posts(forge, capture):
+    repo = pick(forge, private=True)
+    forge.inject({"kind": "git_redirect", "status": 307, "location": capture.url, "path": repo["full_path"],
+                  "times": 2})
+    refs = requests.get(repo["clone_url"] + "/info/refs?service=git-upload-pack", allow_redirects=False, timeout=30)
+    post = requests.post(repo["clone_url"] + "/git-upload-pack", data=b"0000", allow_redirects=False, timeout=30)
+    assert refs.status_code == post.status_code == 307                    # before any auth check
+    assert refs.headers["Location"] == capture.url + "/%s.git/info/refs?service=git-upload-pack" % repo["full_path"]
+    assert post.headers["Location"] == capture.url + "/%s.git/git-upload-pack" % repo["full_path"]
+    again = requests.get(repo["clone_url"] + "/info/refs?service=git-upload-pack", allow_redirects=False, timeout=30)
+    assert again.status_code == 401                                       # times=2 spent: the forge again
+    assert capture.requests == []
+    with pytest.raises(ValueError, match="location"):
+        forge.inject({"kind": "git_redirect"})
+
+
 # -- point 2: a redirect never carries credentials --------------------------------
 @pytest.mark.parametrize("status", [301, 302, 307])
 @pytest.mark.parametrize("private", [False, True], ids=["public", "private"])
