@@ -636,11 +636,6 @@ class GitRunner:
         reader.close()
         return bytes(out), reader, timed_out
 
-    def kill_all(self) -> int:
-        """Deprecated: use terminate_all_git(), which stops the git processes
-        of every runner and keeps new ones from starting."""
-        return terminate_all_git()
-
     def run(self, args: Sequence[str], cwd: Optional[Union[str, os.PathLike]] = None, check: bool = True,
             retry: bool = False, env: Optional[Mapping[str, str]] = None,
             on_progress: Optional[ProgressCallback] = None) -> GitResult:

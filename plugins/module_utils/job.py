@@ -29,11 +29,13 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
 from .config import ForgeConfig, OwnerRef, build_forge_config, build_owners
-from .errors import BulkCloneError, ConfigError, Interrupted, StateError
-from .gitrunner import GitRunner, origin_of
+from .errors import BulkCloneError, ConfigError, StateError
+from .gitprocess import GitInterrupted
+from .access import RunnerPool, RunnerSettings
+from .gitrunner import allow_git_again, terminate_all_git
 from .journal import Journal, default_path
 from .layout import RESERVED_PREFIX, PathError, render_path, resolve, validate_template
 from .listing import Listing, make_listing
@@ -46,7 +48,7 @@ from .prune import PruneSettings, Pruner
 from .pushmirror import PushMirror, PushSettings, validate_push_template
 from .redact import Redactor
 from .repo import Repo
-from .report import RepoReport, RunReport, report_path_for
+from .report import INTERRUPTED, NOT_ATTEMPTED, RepoReport, RunReport, report_path_for
 from .selection import Selection, compile_selection
 from .strategies import SyncOptions
 from .sync import sync_repo
@@ -251,57 +253,13 @@ class Hooks:
         self.interrupt.set()
 
 
-# ---------------------------------------------------------------------------
-# Who receives credentials
-# ---------------------------------------------------------------------------
-
-class GitAccess:
-    """One git runner per origin; credentials only for the forge's own git
-    origins (and those the user names in git_hosts).
-
-    A listing is data from the network: a clone URL on another host gets a
-    runner without credentials, and the repository's report says so.
-    """
-
-    def __init__(self, forge: ForgeConfig, auth: Any, settings: SyncSettings) -> None:
-        self.auth = auth
-        self.settings = settings
-        scheme = forge.api_url.split("://", 1)[0]
-        trusted = {origin_of("%s://%s" % (scheme, forge.host))}
-        for host in settings.git_hosts:
-            trusted.add(origin_of(host if "://" in host else "%s://%s" % (scheme, host)))
-        self.trusted: FrozenSet[str] = frozenset(trusted)
-        self._runners: Dict[Tuple[str, bool], GitRunner] = {}
-        self._lock = threading.Lock()
-
-    def runner_for(self, url: str) -> Tuple[GitRunner, Optional[str]]:
-        """(runner, note): note says why credentials were withheld, if they were."""
-        note = None
-        try:
-            origin = origin_of(url)
-        except ConfigError:
-            origin = None          # ssh or scp-like: git uses the host's ssh keys
-        credentials = origin is not None and origin in self.trusted and self.auth.token is not None
-        if origin is not None and origin not in self.trusted and self.auth.token is not None:
-            note = "clone URL on %s, not the forge's; credentials withheld" % origin.split("://", 1)[1]
-        key = (origin or "", credentials)
-        with self._lock:
-            runner = self._runners.get(key)
-            if runner is None:
-                s = self.settings
-                runner = GitRunner(timeout=s.git_timeout, token=self.auth.token if credentials else None,
-                                   origin=origin if credentials else None, username=self.auth.username,
-                                   tries=s.git_tries, backoff_base=s.git_backoff_base)
-                self._runners[key] = runner
-        return runner, note
-
-    def any_runner(self) -> GitRunner:
-        return GitRunner(timeout=self.settings.git_timeout)
-
-    def terminate_all(self) -> int:
-        with self._lock:
-            runners = list(self._runners.values())
-        return sum(runner.kill_all() for runner in runners)
+def forge_pool(forge: ForgeConfig, auth: Any, settings: SyncSettings) -> RunnerPool:
+    """Credentials only for the forge's own git origin (github.com for api.github.com,
+    the API's host otherwise) and the hosts the user names in git_hosts."""
+    scheme = forge.api_url.split("://", 1)[0]
+    trusted = RunnerPool.origins(scheme, (forge.host,) + tuple(settings.git_hosts))
+    return RunnerPool(auth.token, auth.username, trusted,
+                      RunnerSettings(settings.git_timeout, settings.git_tries, settings.git_backoff_base))
 
 
 # ---------------------------------------------------------------------------
@@ -355,7 +313,7 @@ class _Run:
         # After one failed write no other is tried: a write that succeeds after a
         # short one (a failed clone frees space) would bury a torn line mid-file.
         self._journal_broken = False
-        self.access = GitAccess(spec.forge, listing.provider.git_auth(), self.s)
+        self.access = forge_pool(spec.forge, listing.provider.git_auth(), self.s)
         self._work: "queue.Queue[Any]" = queue.Queue(maxsize=max(2, self.s.concurrency * 2))
         self._seen: Set[str] = set()
         self._planner_error: Optional[BaseException] = None
@@ -383,8 +341,9 @@ class _Run:
                 return False
         return True
 
-    def _plan(self, journal: Optional[Journal]) -> None:
-        """The planner thread: list, select, plan; real work goes to the queue."""
+    def _plan(self, journal: Optional[Journal], workers: int) -> None:
+        """The planner thread: list, select, plan; real work goes to the queue.
+        At the end (however it ends) one None per worker tells them to stop."""
         try:
             for repo in self.listing:
                 if self._stopping():
@@ -409,6 +368,16 @@ class _Run:
             self.progress.listing_done()
         except BaseException as exc:   # the main thread re-raises it
             self._planner_error = exc
+        finally:
+            # Workers drain the queue even when stopping (reporting "not attempted"),
+            # so each put succeeds in time.
+            for _worker in range(workers):
+                while True:
+                    try:
+                        self._work.put(None, timeout=0.2)
+                        break
+                    except queue.Full:
+                        continue
 
     def _hand_over(self, repo: Repo, rel: str) -> None:
         """Queue real work; a full queue pauses the listing (backpressure) until a worker is free."""
@@ -439,15 +408,19 @@ class _Run:
         try:
             runner, note = self.access.runner_for(url)
             target = resolve(self.s.dest, rel, repo.full_path)
-            result = sync_repo(runner, target, url, repo.default_branch, self.s.options, temp_dir=self.s.temp_dir)
+            with runner.reporting_progress(lambda received: self.progress.received(repo, received)):
+                result = sync_repo(runner, target, url, repo.default_branch, self.s.options,
+                                   temp_dir=self.s.temp_dir)
+        except GitInterrupted:
+            result = SyncResult(Outcome.FAILED, None, INTERRUPTED + "; a re-run starts it again")
         except BulkCloneError as exc:   # PathError included: a name that would leave dest
             result = SyncResult(Outcome.FAILED, None, str(exc))
         except Exception as exc:  # one repo's surprise never stops the others
             result = SyncResult(Outcome.FAILED, None, "unexpected %s: %s" % (exc.__class__.__name__, exc))
-        if note:
+        if note and note not in result.reason:
             result = result.with_reason(note)
         if self.hooks.interrupt.is_set() and result.outcome == Outcome.FAILED:
-            result = SyncResult(Outcome.FAILED, None, "interrupted while running; a re-run starts it again")
+            result = SyncResult(Outcome.FAILED, None, INTERRUPTED + "; a re-run starts it again")
         elif result.outcome == Outcome.FAILED and any(w in result.reason.lower() for w in _DISK_FULL):
             self._stop("the disk holding %s (mounted at %s) is full: free space there and run again; the clones "
                        "made so far are kept" % (self.s.dest, _mount_point(self.s.dest)))
@@ -521,9 +494,9 @@ class _Run:
                     return
                 repo, rel = item
                 if self.hooks.interrupt.is_set():
-                    self._finish(repo, rel, SyncResult(Outcome.FAILED, None, "not attempted: interrupted"))
+                    self._finish(repo, rel, SyncResult(Outcome.FAILED, None, NOT_ATTEMPTED + ": interrupted"))
                 elif self.report.fatal is not None:
-                    self._finish(repo, rel, SyncResult(Outcome.FAILED, None, "not attempted: the run stopped early"))
+                    self._finish(repo, rel, SyncResult(Outcome.FAILED, None, NOT_ATTEMPTED + ": the run stopped early"))
                 else:
                     self._sync_one(repo, rel, journal)
             except Exception as exc:  # a bug of ours: report it, keep the run alive
@@ -557,7 +530,7 @@ class _Run:
                 lock.close()
         self.report.duration = time.monotonic() - started
         self.report.listing = self.listing.stats()
-        self.report.listing["selected"] = self.listing.counts.selected
+        self.report.listing["complete"] = self.listing.complete
         self.progress.finish()
         return self.report
 
@@ -578,22 +551,15 @@ class _Run:
                                           daemon=True)
                 thread.start()
                 threads.append(thread)
-        planner = threading.Thread(target=self._plan, args=(journal,), name="bulk-clone-planner", daemon=True)
+        planner = threading.Thread(target=self._plan, args=(journal, len(threads)), name="bulk-clone-planner",
+                                   daemon=True)
         planner.start()
-        interrupted = False
-        while planner.is_alive():
+        # The main thread only waits, so that a signal or a dead parent is answered at once.
+        while planner.is_alive() or any(t.is_alive() for t in threads):
             if self.hooks.interrupt.wait(0.2):
-                interrupted = True
+                self._interrupt(planner, threads)
                 break
-        if interrupted:
-            self._interrupt(planner, threads)
-        else:
-            for _thread in threads:
-                self._work.put(None)
-            while any(t.is_alive() for t in threads):
-                if self.hooks.interrupt.wait(0.2):
-                    self._interrupt(planner, threads)
-                    break
+            self.progress.tick()
         if self._planner_error is not None and not self.hooks.interrupt.is_set():
             raise self._planner_error
         if self.report.fatal is not None or self.hooks.interrupt.is_set():
@@ -612,16 +578,10 @@ class _Run:
     def _interrupt(self, planner: threading.Thread, threads: List[threading.Thread]) -> None:
         """Stop starting work, end the git processes, let the workers record what finished."""
         self.report.interrupted = (self.hooks.interrupt_reason or ["interrupted"])[0]
-        self.access.terminate_all()
-        deadline = time.monotonic() + 6.0
-        # Drain what the planner queued: each is reported "not attempted".
-        for _thread in threads:
-            while time.monotonic() < deadline:
-                try:
-                    self._work.put(None, timeout=0.1)
-                    break
-                except queue.Full:
-                    self.access.terminate_all()
+        # SIGTERM to every git process group, SIGKILL after the grace; no git starts after this.
+        terminate_all_git(grace=2.0)
+        # Workers take what the planner queued and report it "not attempted".
+        deadline = time.monotonic() + 5.0
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         planner.join(max(0.0, min(1.0, deadline - time.monotonic())))
@@ -663,7 +623,7 @@ class _Run:
                 info.update(action="gone upstream", reason="gone from the forge; %s" % verb)
                 self.report.add_gone(info)
             return
-        pruner = Pruner(self.s.dest, self.s.options.plan.bare, self.access.any_runner(), prune)
+        pruner = Pruner(self.s.dest, self.s.options.plan.bare, self.access.plain(), prune)
         too_many = pruner.too_many(len([c for c in candidates if c[1].path]))
         if too_many:
             self._stop(too_many)
@@ -696,6 +656,7 @@ def run_job(spec: JobSpec, hooks: Optional[Hooks] = None) -> RunReport:
     hooks = hooks or Hooks()
     if spec.sync is None:
         raise ConfigError("this job lists only (org_repos); it has no dest to sync into")
+    allow_git_again()     # a process that ran an interrupted job before may run another
     if spec.sync.progress_file:
         hooks.progress.subscribe(ProgressFileWriter(spec.sync.progress_file))
     listing = _listing_for(spec, hooks)
@@ -709,8 +670,6 @@ def run_job(spec: JobSpec, hooks: Optional[Hooks] = None) -> RunReport:
         report = run.run()
     finally:
         if pusher is not None:
-            if hooks.interrupt.is_set():
-                pusher.kill_all()
             push = pusher.close()
             run.report.sections["push"] = push
             run.report.extra_failures = push.get("failed", 0)
@@ -749,17 +708,66 @@ def result_of(report: RunReport, spec: JobSpec) -> Dict[str, Any]:
     return spec.redactor().redact(result)
 
 
-def watch_parent(hooks: Hooks, interval: float = 1.0) -> threading.Thread:
-    """Stop the run when the process that started this one goes away.
+def _proc_stat(pid: int) -> Optional[Tuple[int, str]]:
+    """(parent pid, start time) of a live process, from /proc; None when it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid, encoding="utf-8", errors="replace") as handle:
+            data = handle.read()
+    except OSError:
+        return None
+    fields = data[data.rfind(")") + 2:].split()      # the name may hold spaces and parentheses
+    if fields[0] == "Z":
+        return None                                    # a zombie has ended
+    return int(fields[1]), fields[19]
 
-    Two signs, either enough: our parent changed (we were re-parented), or
-    our stdout is a pipe or socket whose reader is gone (Ansible reads the
-    module's result from it; poll reports POLLERR/POLLHUP once the reader
-    closed, even while a shell sits between us).
+
+def _is_ansible(pid: int) -> bool:
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            argv = handle.read().split(b"\0")
+    except OSError:
+        return False
+    return any(os.path.basename(a.decode("utf-8", "replace")).startswith("ansible") for a in argv[:2])
+
+
+def ancestors_to_watch(pid: Optional[int] = None) -> List[Tuple[int, str]]:
+    """The processes whose end means nobody waits for this run any more.
+
+    Our parent, and every ancestor up to the topmost Ansible process (the
+    controller: with a local connection Ansible's worker, its main process
+    and a shell sit between it and the module, and killing the main process
+    leaves the worker waiting). Nothing above it: a terminal closing under a
+    `nohup ansible-playbook` must not stop the run. A module started with
+    async has been detached on purpose: its parent is the async watcher.
+    """
+    pid = os.getpid() if pid is None else pid
+    chain: List[Tuple[int, str]] = []
+    seen = set()
+    stat = _proc_stat(pid)
+    while stat is not None and stat[0] > 1 and stat[0] not in seen:
+        parent = stat[0]
+        seen.add(parent)
+        parent_stat = _proc_stat(parent)
+        if parent_stat is None:
+            break
+        chain.append((parent, parent_stat[1]))
+        stat = parent_stat
+    top = max((i for i, (p, _start) in enumerate(chain) if _is_ansible(p)), default=0)
+    return chain[:top + 1]
+
+
+def watch_parent(hooks: Hooks, interval: float = 1.0) -> threading.Thread:
+    """Stop the run when the process that started it goes away (Ansible killed,
+    a CI job cancelled), within ``interval`` seconds.
+
+    Two signs, either enough: an ancestor in ancestors_to_watch() ended (or
+    its PID now names another process), or our stdout is a pipe or socket
+    whose reader is gone (Ansible reads the module's result from it; over
+    ssh the session closes it).
     """
     import select
     import stat
-    parent = os.getppid()
+    watched = ancestors_to_watch()
     fd = None
     try:
         mode = os.fstat(1).st_mode
@@ -773,14 +781,15 @@ def watch_parent(hooks: Hooks, interval: float = 1.0) -> threading.Thread:
         if poller is not None:
             poller.register(fd, select.POLLERR | select.POLLHUP)
         while not hooks.interrupt.is_set():
-            if os.getppid() != parent:
-                hooks.stop("the process that started this run (pid %d) ended" % parent)
-                return
+            for pid, started in watched:
+                now = _proc_stat(pid)
+                if now is None or now[1] != started:
+                    hooks.stop("because the process that started it (pid %d) ended" % pid)
+                    return
             if poller is not None:
                 for _fd, event in poller.poll(0):
                     if event & (select.POLLERR | select.POLLHUP):
-                        hooks.stop("the process that started this run stopped reading its result "
-                                   "(Ansible or the job was stopped)")
+                        hooks.stop("because the process that started it stopped reading its result")
                         return
             hooks.interrupt.wait(interval)
 
@@ -789,5 +798,5 @@ def watch_parent(hooks: Hooks, interval: float = 1.0) -> threading.Thread:
     return thread
 
 
-__all__ = ["GitAccess", "Hooks", "Interrupted", "JobSpec", "SyncSettings", "build_job", "list_repos",
+__all__ = ["Hooks", "JobSpec", "SyncSettings", "build_job", "list_repos",
            "result_of", "run_job", "watch_parent"]

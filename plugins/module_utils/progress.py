@@ -30,11 +30,14 @@ import time
 from collections import Counter, deque
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Deque, Dict, List, Optional
+from typing import Any, Callable, Deque, Dict, List, Optional, Tuple
 
 log = logging.getLogger(__name__)
 
-KINDS = ("planned", "started", "done", "failed", "listing_done", "finished")
+KINDS = ("planned", "started", "done", "failed", "listing_done", "tick", "finished")
+# A repository running longer than this shows in progress lines, with the bytes it received.
+SLOW_AFTER_SECONDS = 10.0
+MAX_SHOWN_RUNNING = 3
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class ProgressSnapshot:
     rate: float                  # finishes per second over the moving window
     eta_seconds: Optional[float]
     outcomes: Dict[str, int] = field(default_factory=dict)
+    # The longest-running repositories (past SLOW_AFTER_SECONDS): (full path, seconds, bytes received).
+    running: Tuple[Tuple[str, float, int], ...] = ()
 
     @property
     def finished(self) -> int:
@@ -79,6 +84,8 @@ class ProgressSnapshot:
             "eta_seconds": None if self.eta_seconds is None else round(self.eta_seconds, 1),
             "elapsed_seconds": round(self.elapsed, 1), "listing_done": self.listing_done,
             "complete": self.complete, "outcomes": dict(self.outcomes),
+            "running": [{"repo": path, "seconds": round(seconds, 1), "bytes": received}
+                        for path, seconds, received in self.running],
         }
 
 
@@ -126,7 +133,7 @@ class Progress:
         self._outcomes: Counter = Counter()
         self._buckets: Deque[List[int]] = deque()     # [second, finishes in it]
         self._subscribers: List[Subscriber] = []
-        self._last_due: Dict[str, float] = {}
+        self._running: Dict[str, List[float]] = {}      # path -> [started at, bytes]: at most concurrency
 
     # ---- subscribers ------------------------------------------------------
 
@@ -151,10 +158,25 @@ class Progress:
     def started(self, repo: Any) -> None:
         with self._lock:
             self._started += 1
+            self._running[_path(repo)] = [self._clock(), 0]
             self._emit("started", repo=_path(repo))
+
+    def received(self, repo: Any, received: int) -> None:
+        """Bytes a running clone or fetch received so far (no event: tick() shows it)."""
+        with self._lock:
+            entry = self._running.get(_path(repo))
+            if entry is not None:
+                entry[1] = received
+
+    def tick(self) -> None:
+        """Time passed: lets throttled renderers speak even when nothing finishes
+        (a long clone, a rate-limit wait)."""
+        with self._lock:
+            self._emit("tick")
 
     def done(self, repo: Any, outcome: str = "done") -> None:
         with self._lock:
+            self._running.pop(_path(repo), None)
             self._done += 1
             self._outcomes[outcome] += 1
             self._count_finish()
@@ -162,6 +184,7 @@ class Progress:
 
     def failed(self, repo: Any, reason: str) -> None:
         with self._lock:
+            self._running.pop(_path(repo), None)
             self._failed += 1
             self._count_finish()
             self._emit("failed", repo=_path(repo), detail=reason)
@@ -184,18 +207,9 @@ class Progress:
 
     # ---- reading ----------------------------------------------------------
 
-    def snapshot(self, every: Optional[float] = None, channel: str = "default") -> Optional[ProgressSnapshot]:
-        """The current state; with ``every``, None unless ``every`` seconds
-        passed since this channel last got one (for "a log line every few
-        seconds" without a timer thread)."""
+    def current(self) -> ProgressSnapshot:
         with self._lock:
-            now = self._clock()
-            if every is not None:
-                last = self._last_due.get(channel)
-                if last is not None and now - last < every:
-                    return None
-                self._last_due[channel] = now
-            return self._snapshot(now)
+            return self._snapshot(self._clock())
 
     # ---- internals --------------------------------------------------------
 
@@ -228,10 +242,13 @@ class Progress:
             eta = (total - self._done - self._failed) / rate
         elif total is not None and total == self._done + self._failed:
             eta = 0.0
+        slow = sorted(((now - at, path, int(received)) for path, (at, received) in self._running.items()
+                       if now - at >= SLOW_AFTER_SECONDS), reverse=True)[:MAX_SHOWN_RUNNING]
         return ProgressSnapshot(
             at=now, elapsed=now - self._start, planned=self._planned, started=self._started,
             done=self._done, failed=self._failed, total=total, listing_done=self._listing_done,
-            complete=self._complete, rate=rate, eta_seconds=eta, outcomes=dict(self._outcomes))
+            complete=self._complete, rate=rate, eta_seconds=eta, outcomes=dict(self._outcomes),
+            running=tuple((path, seconds, received) for seconds, path, received in slow))
 
     def _emit(self, kind: str, repo: Optional[str] = None, detail: Optional[str] = None,
               count: Optional[int] = None) -> None:
@@ -285,7 +302,22 @@ def render_line(snapshot: ProgressSnapshot) -> str:
             parts.append("ETA %s" % format_duration(snapshot.eta_seconds))
     if snapshot.failed:
         parts.append("{:,} failed".format(snapshot.failed))
-    return ", ".join(parts)
+    line = ", ".join(parts)
+    if snapshot.running and not snapshot.complete:
+        shown = ["%s %s in %s" % (path, format_bytes(received), format_duration(seconds))
+                 for path, seconds, received in snapshot.running]
+        line += "; running: " + ", ".join(shown)
+    return line
+
+
+def format_bytes(count: int) -> str:
+    """12.3 MiB: what git's own progress meter shows."""
+    value = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return ("%d %s" if unit == "B" else "%.1f %s") % (value, unit)
+        value /= 1024
+    return "%d B" % count
 
 
 class _Throttle:
@@ -361,14 +393,5 @@ class ProgressFileWriter:
         self.writes += 1
 
 
-def read_progress_file(path: str) -> Optional[Dict[str, Any]]:
-    """The last state a ProgressFileWriter wrote, or None if there is none yet."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except FileNotFoundError:
-        return None
-
-
 __all__ = ["KINDS", "LineLogger", "Progress", "ProgressEvent", "ProgressFileWriter", "ProgressSnapshot",
-           "format_duration", "read_progress_file", "render_line"]
+           "format_bytes", "format_duration", "render_line"]

@@ -28,7 +28,8 @@ from typing import Any, Dict, List, Optional
 from urllib.parse import quote, urlsplit
 
 from .errors import BulkCloneError, ConfigError
-from .gitrunner import GitError, GitRunner, origin_of
+from .access import RunnerPool, RunnerSettings
+from .gitrunner import GitError, origin_of
 from .journal import Journal
 from .repo import Repo
 from .outcome import Outcome
@@ -134,7 +135,8 @@ class PushMirror:
         self.failed = 0
         self.failures: List[PushFailure] = []
         self._lock = threading.Lock()
-        self._runners: Dict[str, GitRunner] = {}
+        self._runners = RunnerPool(settings.token, settings.username, None,
+                                   RunnerSettings(settings.timeout, settings.tries, settings.backoff_base))
         self._slots = threading.BoundedSemaphore(settings.concurrency * 2)
         self._pool = ThreadPoolExecutor(max_workers=settings.concurrency, thread_name_prefix="bulk-clone-push")
 
@@ -165,19 +167,6 @@ class PushMirror:
             self._fail(repo.full_path, "", "unexpected %s: %s" % (exc.__class__.__name__, exc))
 
     # -- pushing ---------------------------------------------------------
-    def _runner_for(self, url: str) -> GitRunner:
-        parts = urlsplit(url)
-        origin = origin_of(url) if parts.scheme in ("http", "https") else ""
-        with self._lock:
-            runner = self._runners.get(origin)
-            if runner is None:
-                token = self.s.token if origin else None
-                runner = GitRunner(timeout=self.s.timeout, token=token, origin=origin or None,
-                                   username=self.s.username, tries=self.s.tries,
-                                   backoff_base=self.s.backoff_base)
-                self._runners[origin] = runner
-        return runner
-
     def _push_guarded(self, repo: Repo, rel: str, head: Optional[str], url: str) -> None:
         try:
             self._push(repo, rel, head, url)
@@ -188,7 +177,7 @@ class PushMirror:
 
     def _push(self, repo: Repo, rel: str, head: Optional[str], url: str) -> None:
         source = os.path.join(self.dest, *rel.split("/"))
-        runner = self._runner_for(url)
+        runner, _note = self._runners.runner_for(url)
         refs = runner.run(["for-each-ref", "--count=1", "--format=%(refname)"], cwd=source, check=False)
         if refs.ok and not refs.stdout.strip():
             # An empty repository has nothing to push, and git refuses to
@@ -226,10 +215,6 @@ class PushMirror:
         finally:
             self.journal.close()
         return self.result()
-
-    def kill_all(self) -> None:
-        for runner in list(self._runners.values()):
-            runner.kill_all()
 
     def result(self) -> Dict[str, Any]:
         with self._lock:

@@ -28,6 +28,10 @@ from typing import Any, Dict, List, Optional, Sequence
 from .outcome import ORDER, Outcome
 
 DEFAULT_RETURN_LIMIT = 1000
+# The reasons of repositories a stopped run left undone (job.py writes them).
+NOT_ATTEMPTED = "not attempted"
+INTERRUPTED = "interrupted while running"
+UNFINISHED = (NOT_ATTEMPTED, INTERRUPTED)
 # Journal entries (not listed repositories) that a run reports on.
 GONE = "gone"
 PRUNED = "pruned"
@@ -139,6 +143,7 @@ class RunReport:
         self.interrupted: Optional[str] = None    # the signal or event that stopped it
         self.sections: Dict[str, Dict[str, Any]] = {}   # e.g. "push" from a hook
         self.extra_failures = 0                   # failures counted by hooks (pushes)
+        self.unfinished = 0                       # failed because the run stopped, not by themselves
         self.run = RunInfo()
         self._lock = threading.Lock()
         self._sink: Optional[Any] = None
@@ -190,6 +195,8 @@ class RunReport:
                 self.changed = True
             if item.outcome == Outcome.FAILED:
                 self.failures.add(entry)
+                if item.reason.startswith(UNFINISHED):
+                    self.unfinished += 1
             elif item.outcome == Outcome.SKIPPED:
                 self.held_back.add(entry)
             if self.return_repos == "all" or (self.return_repos == "changed" and (
@@ -220,6 +227,10 @@ class RunReport:
     @property
     def failed_count(self) -> int:
         return self.counts.get(Outcome.FAILED, 0)
+
+    def done_count(self) -> int:
+        """Repositories that finished (not those an interrupt or an early stop left undone)."""
+        return self.total() - self.unfinished
 
     def total(self) -> int:
         return sum(v for k, v in self.counts.items() if isinstance(k, Outcome))
@@ -254,18 +265,20 @@ class RunReport:
             "warnings": list(self.warnings) + ([self.sink_error] if self.sink_error else []),
         }
         if self.interrupted:
-            result["interrupted"] = self.interrupted
+            result["interrupted"] = "interrupted " + self.interrupted
         result.update(self.sections)
         return result
 
     def verdict(self, max_failures: int) -> Optional[str]:
         """Why the run fails, or None: one wording for every door."""
         if self.interrupted:
-            done = self.total()
             listed = self.listing.get("selected") if isinstance(self.listing, dict) else None
-            of = " of %d" % listed if listed else ""
-            return ("interrupted (%s) after %d%s repositories; completed repositories are recorded and a re-run "
-                    "resumes" % (self.interrupted, done, of))
+            if listed and self.listing.get("complete"):
+                done = "%d of %d repositories" % (self.done_count(), listed)
+            else:
+                done = "%d repositories%s" % (self.done_count(), " (%d listed so far)" % listed if listed else "")
+            return ("interrupted %s after %s; completed repositories are recorded and a re-run resumes"
+                    % (self.interrupted, done))
         if self.fatal is not None:
             return "the run stopped early: %s" % self.fatal
         failures = self.failed_count + self.extra_failures

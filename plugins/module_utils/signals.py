@@ -38,7 +38,7 @@ def stop_on_signals(stop: Callable[[str], None]) -> Iterator[None]:
             signal.signal(signum, signal.SIG_DFL)
             signal.raise_signal(signum)
             return
-        stop("interrupted by %s" % signal.Signals(signum).name)
+        stop("by %s" % signal.Signals(signum).name)
 
     for name in STOP_SIGNALS:
         signum = getattr(signal, name, None)

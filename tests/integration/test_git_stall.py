@@ -22,7 +22,11 @@ import pytest
 from bulk_clone_engine.gitrunner import (
     TRANSIENT, GitError, GitInterrupted, GitRunner, allow_git_again, terminate_all_git,
 )
-from bulk_clone_engine.sync import CLONED, SyncOptions, sync_repo
+from bulk_clone_engine.outcome import Outcome
+from bulk_clone_engine.strategies import SyncOptions
+from bulk_clone_engine.sync import sync_repo
+
+CLONED = Outcome.CLONED
 from bulk_clone_support import git, hermetic_git  # noqa: F401  (fixture)
 
 TOKEN = "forge-token"

@@ -13,7 +13,7 @@ import threading
 import pytest
 
 from bulk_clone_engine.progress import (
-    LineLogger, Progress, ProgressFileWriter, ProgressSnapshot, format_duration, read_progress_file,
+    LineLogger, Progress, ProgressFileWriter, ProgressSnapshot, format_duration, 
     render_line,
 )
 from bulk_clone_engine.repo import Repo
@@ -59,11 +59,11 @@ def test_total_is_unknown_while_the_listing_streams():
     progress.planned(5)
     progress.done("a/b")
     progress.done("a/c")
-    snap = progress.snapshot()
+    snap = progress.current()
     assert snap.total is None and snap.percent is None and snap.eta_seconds is None
     assert render_line(snap).startswith("2/5+ repos (listing)")
     progress.listing_done(400)
-    assert progress.snapshot().total == 400
+    assert progress.current().total == 400
 
 
 def test_rate_is_a_moving_window_and_gives_an_eta():
@@ -75,20 +75,20 @@ def test_rate_is_a_moving_window_and_gives_an_eta():
         for _ in range(10):
             progress.done("acme/r%d" % second)
         clock.now += 1
-    snap = progress.snapshot()
+    snap = progress.current()
     assert snap.rate == pytest.approx(10.0)
     assert snap.eta_seconds == pytest.approx(90.0)
     assert render_line(snap) == "100/1,000 repos (10.0%), 10.0/s, ETA 1m30s"
     # A stall: nothing finishes for longer than the window; the rate falls to 0.
     clock.now += 40
-    stalled = progress.snapshot()
+    stalled = progress.current()
     assert stalled.rate == 0.0 and stalled.eta_seconds is None
     assert render_line(stalled) == "100/1,000 repos (10.0%)"
     # Work resumes: only the recent finishes count.
     for _ in range(30):
         progress.done("acme/late")
     clock.now += 1
-    assert progress.snapshot().rate == pytest.approx(1.0)
+    assert progress.current().rate == pytest.approx(1.0)
 
 
 def test_render_line_matches_the_documented_form():
@@ -105,7 +105,7 @@ def test_final_line_gives_the_average_rate_and_duration():
         clock.now += 0.5
         progress.done("acme/%d" % n, "unchanged")
     progress.finish()
-    snap = progress.snapshot()
+    snap = progress.current()
     assert snap.complete and snap.total == 10 and snap.eta_seconds == 0.0
     assert render_line(snap) == "10/10 repos (100.0%) in 5s, 2.0/s"
 
@@ -114,18 +114,6 @@ def test_final_line_gives_the_average_rate_and_duration():
                                            (90061, "25h01m")])
 def test_format_duration(seconds, text):
     assert format_duration(seconds) == text
-
-
-def test_throttled_snapshot_per_channel():
-    clock = FakeClock()
-    progress = Progress(clock=clock)
-    assert progress.snapshot(every=5) is not None
-    clock.now += 1
-    assert progress.snapshot(every=5) is None
-    assert progress.snapshot(every=5, channel="summary") is not None
-    assert progress.snapshot() is not None            # unthrottled reads are always answered
-    clock.now += 4
-    assert progress.snapshot(every=5) is not None
 
 
 def test_threads_report_concurrently_without_losing_counts_or_order():
@@ -143,7 +131,7 @@ def test_threads_report_concurrently_without_losing_counts_or_order():
         t.start()
     for t in threads:
         t.join()
-    snap = progress.snapshot()
+    snap = progress.current()
     assert snap.done == 8000 and snap.started == 8000 and snap.outcomes == {"cloned": 8000}
     assert finished_seen == list(range(1, 8001))
 
@@ -161,7 +149,16 @@ def test_a_failing_subscriber_is_kept_away_from_the_engine_and_can_unsubscribe()
     unsubscribe()
     progress.planned()
     assert calls == ["planned"]
-    assert progress.snapshot().planned == 2
+    assert progress.current().planned == 2
+
+
+def read_json(path):
+    """What a poller of the progress file sees (None before the first write)."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return None
 
 
 def test_line_logger_writes_first_then_every_few_seconds_and_at_the_end():
@@ -188,18 +185,18 @@ def test_progress_file_is_written_throttled_and_at_the_end(tmp_path):
     path = tmp_path / "state" / "progress.json"
     writer = ProgressFileWriter(str(path), every=5)
     progress.subscribe(writer)
-    assert read_progress_file(str(path)) is None
+    assert read_json(str(path)) is None
     progress.planned(3)                       # t=0: first write
-    assert read_progress_file(str(path))["planned"] == 3
+    assert read_json(str(path))["planned"] == 3
     clock.now += 1
     progress.done("acme/a", "cloned")         # t=1: too soon
-    assert read_progress_file(str(path))["done"] == 0
+    assert read_json(str(path))["done"] == 0
     clock.now += 5
     progress.failed("acme/b", "timeout")      # t=6: due
-    assert read_progress_file(str(path))["failed"] == 1
+    assert read_json(str(path))["failed"] == 1
     progress.done("acme/c", "updated")
     progress.finish()                         # always written
-    data = read_progress_file(str(path))
+    data = read_json(str(path))
     assert writer.writes == 3
     assert data["complete"] is True and data["finished"] == 3 and data["total"] == 3
     assert data["outcomes"] == {"cloned": 1, "updated": 1}
@@ -235,4 +232,28 @@ def test_progress_file_readers_never_see_a_partial_file(tmp_path):
         stop.set()
         thread.join()
     assert bad == []
-    assert read_progress_file(path)["done"] == 300
+    assert read_json(path)["done"] == 300
+
+
+def test_long_running_repos_show_in_the_line_with_their_bytes():
+    clock = FakeClock()
+    progress = Progress(clock=clock)
+    lines = []
+    progress.subscribe(LineLogger(lines.append, every=5))
+    progress.planned(2)
+    progress.started("acme/big")
+    progress.started("acme/small")
+    progress.received("acme/big", 5 * 1024 * 1024)
+    clock.now += 12
+    progress.done("acme/small", "cloned")
+    progress.tick()
+    assert "running: acme/big 5.0 MiB in 12s" in lines[-1]
+    assert "acme/small" not in lines[-1]
+    # A tick alone (nothing finished for a while) still produces a line when due.
+    clock.now += 6
+    progress.received("acme/big", 9 * 1024 * 1024)
+    progress.tick()
+    assert "acme/big 9.0 MiB in 18s" in lines[-1]
+    progress.done("acme/big", "cloned")
+    progress.finish()
+    assert "running" not in lines[-1]
