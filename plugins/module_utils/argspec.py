@@ -55,21 +55,32 @@ TOKEN_ENV = {
 }
 
 
-def token_from_env(provider: str, environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
+def token_env_name(provider: str, environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    """The first environment variable that holds a token for provider, if any."""
     env = os.environ if environ is None else environ
     for name in TOKEN_ENV.get(provider, ()):
         if env.get(name):
-            return env[name]
+            return name
     return None
+
+
+def token_from_env(provider: str, environ: Optional[Mapping[str, str]] = None) -> Optional[str]:
+    env = os.environ if environ is None else environ
+    name = token_env_name(provider, env)
+    return env[name] if name else None
 
 
 def forge_kwargs(params: Mapping[str, Any]) -> Dict[str, Any]:
     """The build_forge_config arguments out of module parameters."""
     token = params.get("token")
+    sources: Dict[str, str] = {}
     if not token and not params.get("app_id"):
-        token = token_from_env(params["provider"])
+        name = token_env_name(params["provider"])
+        token = os.environ[name] if name else None
+        if name:
+            sources["token"] = name
     return dict(
-        provider=params["provider"], api_url=params.get("api_url"), token=token,
+        provider=params["provider"], api_url=params.get("api_url"), token=token, secret_sources=sources,
         app_id=params.get("app_id"), app_private_key=params.get("app_private_key"),
         app_installation_id=params.get("app_installation_id"), api=params.get("api"),
         max_wait=params.get("max_wait"), max_calls_per_second=params.get("max_calls_per_second"),

@@ -24,7 +24,6 @@ the forge refused, 2 a wrong option.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import signal
@@ -35,9 +34,10 @@ from collections import Counter, defaultdict
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, TextIO
 
-from .argspec import token_from_env
+from .argspec import token_env_name, token_from_env
 from .errors import BulkCloneError, ConfigError
 from .progress import write_json_atomic
+from .redact import Redactor
 from .repo import Repo
 from .summary import render_summary, render_text
 
@@ -77,6 +77,7 @@ class Workflow:
         self.active = environ.get("GITHUB_ACTIONS") == "true"
         self._lock = threading.Lock()
         self._secrets: List[str] = []
+        self._redactor = Redactor()
 
     def print(self, line: str = "") -> None:
         with self._lock:
@@ -85,10 +86,12 @@ class Workflow:
 
     def redact(self, text: str) -> str:
         """Our own belt to the runner's braces: ::add-mask:: only exists on
-        GitHub, and a terminal log must not show a token either."""
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        GitHub, masks only the raw form, and a terminal log must not show a
+        token either (see redact.py for the forms masked)."""
+        return self._redactor.redact(text)
+
+    def redact_data(self, data: Any) -> Any:
+        return self._redactor.redact_data(data)
 
     def mask(self, secret: Optional[str]) -> None:
         if not secret:
@@ -103,7 +106,7 @@ class Workflow:
                     self.out.write("::add-mask::%s\n" % escape_data(piece))
                     self.out.flush()
             self._secrets.append(piece)
-        self._secrets.sort(key=len, reverse=True)
+        self._redactor.add(secret)
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
@@ -348,8 +351,9 @@ def default_report_file(options: Mapping[str, Any], environ: Mapping[str, str], 
     return os.path.join(folder, "bulk-clone-report%s.json" % suffix)
 
 
-def _forge_kwargs(options: Mapping[str, Any], token: Optional[str], app_key: Optional[str]) -> Dict[str, Any]:
-    return dict(provider=options["provider"], api_url=options["api_url"], token=token,
+def _forge_kwargs(options: Mapping[str, Any], token: Optional[str], app_key: Optional[str],
+                  sources: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
+    return dict(provider=options["provider"], api_url=options["api_url"], token=token, secret_sources=sources,
                 app_id=options["app_id"], app_private_key=app_key,
                 app_installation_id=options["app_installation_id"], api=options["api"],
                 max_wait=options["max_wait"], max_calls_per_second=options["max_calls_per_second"],
@@ -367,10 +371,12 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
     from .engine import Engine, build_sync_settings, failure_verdict
     from .listing import missing_library, open_listing
     from .progress import LineLogger, Progress
-    from .pushmirror import PushMirror, PushSettings
+    from .pushmirror import PushMirror, PushSettings, validate_push_template
 
     provider = options["provider"]
     token = environ.get(TOKEN_ENV) or token_from_env(provider, environ) or None
+    sources = {"token": TOKEN_ENV if environ.get(TOKEN_ENV) else token_env_name(provider, environ) or "",
+               "app_private_key": APP_KEY_ENV}
     push_token = environ.get(PUSH_TOKEN_ENV) or None
     app_key = environ.get(APP_KEY_ENV) or None
     for secret in (token, push_token, app_key):
@@ -382,6 +388,8 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
         if not options["path"]:
             raise ConfigError("path is required: the folder the repositories are cloned into "
                               "(input 'path', flag --path, or BULK_CLONE_PATH)")
+        if options["push_to"]:
+            validate_push_template(options["push_to"])   # before it is printed
         if options["push_to"] and options["strategy"] != "mirror":
             raise ConfigError("push_to needs strategy mirror: only a mirror holds every ref to push; "
                               "set strategy: mirror or remove push-to")
@@ -397,7 +405,7 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
             flow.print("waiting %ds: %s" % (round(seconds), reason))
             waits.append(reason)
 
-        listing = open_listing(_forge_kwargs(options, token, app_key), options["owners"], options["owner_kind"],
+        listing = open_listing(_forge_kwargs(options, token, app_key, sources), options["owners"], options["owner_kind"],
                                {name: options[name] for name in SELECTION_OPTIONS}, on_wait=on_wait)
         report_file = os.path.abspath(options["report_file"] or default_report_file(options, environ,
                                                                                     settings.dest))
@@ -418,7 +426,7 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
         if options["push_to"] and not options["check"]:
             pusher = PushMirror(PushSettings(url_template=options["push_to"], token=push_token,
                                              username=options["push_username"],
-                                             concurrency=settings.concurrency),
+                                             concurrency=settings.concurrency, token_source=PUSH_TOKEN_ENV),
                                 settings.dest, settings.journal_path)
 
     tally = OwnerTally(options["owners"])
@@ -449,7 +457,7 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
     if msg is not None:
         result["failed"] = True
         result["msg"] = msg
-    write_json_atomic(report_file, json.loads(flow.redact(json.dumps(result))), indent=1)
+    write_json_atomic(report_file, flow.redact_data(result), indent=1)
 
     if engine_report.failures or (push_result or {}).get("failures"):
         with flow.group("bulk-clone: failures"):

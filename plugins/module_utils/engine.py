@@ -109,6 +109,16 @@ def _check_dest(settings: SyncSettings) -> None:
             raise ConfigError("dest %s exists and is not a folder: point dest at a folder" % dest)
         probe = dest
     elif not os.path.isdir(parent):
+        # The nearest thing on the way that exists: a file there means no
+        # folder can ever be created, which "does not exist" would hide.
+        blocker = parent
+        while not os.path.lexists(blocker) and os.path.dirname(blocker) != blocker:
+            blocker = os.path.dirname(blocker)
+        if os.path.lexists(blocker) and not os.path.isdir(blocker):
+            raise ConfigError("dest's parent %s is a file, not a folder: choose another dest" % blocker
+                              if blocker == parent else
+                              "%s, on the way to dest's parent %s, is a file, not a folder: choose another dest"
+                              % (blocker, parent))
         raise ConfigError("the parent of dest, %s, does not exist: create it or choose another dest" % parent)
     else:
         probe = parent

@@ -223,6 +223,7 @@ from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.argspec import
     forge_kwargs, module_kwargs, selection_kwargs)
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.engine import bulk_clone
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.errors import BulkCloneError
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.redact import Redactor
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.listing import missing_library
 
 SYNC_SPEC = dict(
@@ -251,14 +252,18 @@ def main():
         module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
     sync = {name: module.params[name] for name in SYNC_SPEC}
     sync["check_mode"] = module.check_mode
+    forge = forge_kwargs(module.params)
+    # no_log masks only the exact values; this masks every form (see redact.py).
+    redact = Redactor([forge["token"], forge["app_private_key"]])
     try:
-        result = bulk_clone(forge_kwargs(module.params), module.params["owners"], module.params["owner_kind"],
+        result = bulk_clone(forge, module.params["owners"], module.params["owner_kind"],
                             selection_kwargs(module.params), sync)
     except BulkCloneError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg=redact(str(exc)))
     except OSError as exc:
         # What the up-front checks of dest cannot foresee (it changed under us).
-        module.fail_json(msg="cannot write under dest %s: %s" % (sync["dest"], exc))
+        module.fail_json(msg=redact("cannot write under dest %s: %s" % (sync["dest"], exc)))
+    result = redact.redact_data(result)
     for warning in result.pop("warnings", None) or []:
         module.warn(warning)
     if result.pop("failed", False):

@@ -151,6 +151,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.argspec import (
     forge_kwargs, module_kwargs, selection_kwargs)
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.errors import BulkCloneError
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.redact import Redactor
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.listing import list_repos, missing_library
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.repo import REPO_FIELDS
 
@@ -161,13 +162,15 @@ def main():
     missing = missing_library(module.params["provider"])
     if missing:
         module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
+    forge = forge_kwargs(module.params)
+    # no_log masks only the exact values; this masks every form (see redact.py).
+    redact = Redactor([forge["token"], forge["app_private_key"]])
     try:
-        result = list_repos(forge_kwargs(module.params), module.params["owners"],
-                            module.params["owner_kind"], selection_kwargs(module.params),
-                            fields=tuple(module.params["fields"]))
+        result = list_repos(forge, module.params["owners"], module.params["owner_kind"],
+                            selection_kwargs(module.params), fields=tuple(module.params["fields"]))
     except BulkCloneError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, **result)
+        module.fail_json(msg=redact(str(exc)))
+    module.exit_json(changed=False, **redact.redact_data(result))
 
 
 if __name__ == "__main__":
