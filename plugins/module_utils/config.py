@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Sequence, Tuple
+from typing import List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl, urlparse, urlsplit, urlunsplit
 
 from .errors import ConfigError
@@ -130,6 +130,27 @@ def safe_url(url: str) -> str:
     except ValueError:
         return url.split("?")[0] if not match else "%s://***@..." % match.group(1)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def url_credentials(url: Optional[str]) -> List[str]:
+    """The secret parts of a URL (userinfo, its password, credential query
+    values), for a door to mask before it echoes its own arguments (Ansible
+    prints module_args at -vvv; the URL is refused, but still shown)."""
+    if not url:
+        return []
+    found: List[str] = []
+    match = _URL_USERINFO.match(url.strip())
+    if match and match.group(2):
+        userinfo = match.group(2)
+        found.append(userinfo)
+        user, _sep, password = userinfo.partition(":")
+        found.append(password or user)
+    try:
+        query = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    except ValueError:
+        query = []
+    found += [value for key, value in query if key.lower() in _CREDENTIAL_PARAMS and value]
+    return [f for f in found if f]
 
 
 def refuse_url_credentials(url: str, option: str, where_token_goes: str) -> None:

@@ -222,6 +222,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.argspec import (
     forge_kwargs, module_kwargs, selection_kwargs)
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.engine import bulk_clone
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.config import url_credentials
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.errors import BulkCloneError
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.redact import Redactor
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.listing import missing_library
@@ -254,7 +255,9 @@ def main():
     sync["check_mode"] = module.check_mode
     forge = forge_kwargs(module.params)
     # no_log masks only the exact values; this masks every form (see redact.py).
-    redact = Redactor([forge["token"], forge["app_private_key"]])
+    redact = Redactor([forge["token"], forge["app_private_key"]] + url_credentials(forge["api_url"]))
+    # And Ansible's own echo of the arguments (-vvv) must not show them either.
+    module.no_log_values.update(redact.secrets)
     try:
         result = bulk_clone(forge, module.params["owners"], module.params["owner_kind"],
                             selection_kwargs(module.params), sync)
