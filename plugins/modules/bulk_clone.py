@@ -48,7 +48,13 @@ options:
       - Where each repository goes under O(dest). Placeholders C({owner}) (the organization, user,
         or the GitLab namespace including subgroups), C({name}), C({full_path}), C({host}),
         C({provider}).
-      - A repository name that would leave O(dest) is refused for that repository, with a reason.
+      - A relative path of folders separated by C(/). Refused before any work, naming this option, is a
+        template that is absolute (C(/...)) or starts with C(~) (not expanded), has a backslash or a control
+        character, an empty, C(.), C(..) or C(.git) folder, a folder starting with C(.bulk-clone-), or a folder
+        made only of one placeholder and a dot (C({name}.), C(.{name})), which a name C(.) would turn into C(..).
+      - What the placeholders bring is checked per repository. C({owner}) and C({full_path}) hold C(/) for
+        GitLab subgroups and stay inside O(dest), and a repository name that would leave O(dest) (or lead
+        through a symlink out of it) is refused for that repository, with a reason.
     type: str
     default: '{owner}/{name}'
   strategy:
