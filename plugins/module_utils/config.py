@@ -17,6 +17,7 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl, urlparse, urlsplit, urlunsplit
 
 from .errors import ConfigError
+from .redact import MASK
 
 PROVIDERS = ("github", "gitlab", "gitea")
 
@@ -124,11 +125,11 @@ def safe_url(url: str) -> str:
     """A URL fit for a message: userinfo shown as ***, the query left out."""
     match = _URL_USERINFO.match(url.strip())
     if match:
-        url = url.strip()[:match.start(2)] + "***" + url.strip()[match.end(2):]
+        url = url.strip()[:match.start(2)] + MASK + url.strip()[match.end(2):]
     try:
         parts = urlsplit(url)
     except ValueError:
-        return url.split("?")[0] if not match else "%s://***@..." % match.group(1)
+        return url.split("?")[0] if not match else "%s://%s@..." % (match.group(1), MASK)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
 
 

@@ -39,7 +39,7 @@ import binascii
 import json
 import re
 import threading
-from typing import Any, Iterable, List, Optional, Pattern, Set
+from typing import Any, Iterable, List, Optional, Pattern, Set, Tuple
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
@@ -52,8 +52,9 @@ _MIN_B64_MIDDLE = 8
 # where it is a token (https://TOKEN@host), not an ssh login (ssh://git@host).
 _USERINFO_WITH_PASSWORD = re.compile(r"\b([A-Za-z][A-Za-z0-9+.-]*://)[^/\s@:'\"<>]*:[^/\s@'\"<>]*@")
 _HTTP_USERINFO = re.compile(r"\b(https?://)[^/\s@:'\"<>]+@", re.I)
-# Runs of the base64 alphabets (standard and URL-safe), with padding.
-_B64_RUN = re.compile(r"[A-Za-z0-9+/_-]{6,}={0,2}")
+# Runs of the base64 alphabets (standard and URL-safe), with padding, at
+# least {} characters long.
+_B64_RUN = r"[A-Za-z0-9+/_-]{%d,}={0,2}"
 _PERCENT = re.compile(r"%[0-9A-F]{2}")
 
 
@@ -98,6 +99,10 @@ def forms_of(secret: str) -> Set[str]:
     return {f for f in forms if len(f) >= MIN_LENGTH}
 
 
+def _keep_scheme(match: "re.Match[str]") -> str:
+    return match.group(1) + MASK + "@"
+
+
 def _b64decode_loose(run: str) -> List[bytes]:
     """Decodings of a base64-looking run at each start offset (it may be
     glued to a word in front), standard and URL-safe; padding optional."""
@@ -123,9 +128,9 @@ class Redactor:
     def __init__(self, secrets: Iterable[Optional[str]] = ()) -> None:
         self._lock = threading.Lock()
         self._secrets: List[str] = []
-        self._raw: List[bytes] = []
-        self._min_run = 0
-        self._pattern: Optional[Pattern[str]] = None
+        # (forms pattern, secrets as bytes, base64-run pattern), replaced whole
+        # on add(): a reader always sees one consistent state without a lock.
+        self._state: Tuple[Optional[Pattern[str]], Tuple[bytes, ...], Optional[Pattern[str]]] = (None, (), None)
         for secret in secrets:
             self.add(secret)
 
@@ -156,11 +161,12 @@ class Redactor:
                 raw.add(base.encode("utf-8"))
         # Longest first: a Basic header is replaced whole, not piecewise.
         ordered = sorted(forms, key=lambda f: (-len(f), f))
-        self._pattern = re.compile("|".join(re.escape(f) for f in ordered)) if ordered else None
-        self._raw = sorted(raw, key=len, reverse=True)
+        pattern = re.compile("|".join(re.escape(f) for f in ordered)) if ordered else None
         # A base64 run holding n secret bytes is at least about 4n/3 long:
         # shorter runs (most words, paths and names) are not decoded at all.
-        self._min_run = max(6, (4 * min(len(r) for r in raw)) // 3 - 2) if raw else 0
+        min_run = max(6, (4 * min(len(r) for r in raw)) // 3 - 2) if raw else 0
+        self._state = (pattern, tuple(sorted(raw, key=len, reverse=True)),
+                       re.compile(_B64_RUN % min_run) if raw else None)
 
     @property
     def secrets(self) -> List[str]:
@@ -171,22 +177,22 @@ class Redactor:
     def redact(self, text: Any) -> Any:
         """text with every registered secret masked, and URL userinfo too.
         Anything but a str is returned as it is."""
-        if not isinstance(text, str):
+        if not isinstance(text, str) or len(text) < MIN_LENGTH:
             return text
-        with self._lock:                      # one consistent snapshot
-            pattern, raw, min_run = self._pattern, self._raw, self._min_run
-        if raw:
-            text = _B64_RUN.sub(lambda m: MASK if len(m.group(0)) >= min_run and self._run_holds(m.group(0), raw)
-                                else m.group(0), text)
+        pattern, raw, b64_run = self._state
+        if b64_run is not None:
+            text = b64_run.sub(lambda m: MASK if self._run_holds(m.group(0), raw) else m.group(0), text)
         if pattern is not None:
             text = pattern.sub(MASK, text)
-        text = _USERINFO_WITH_PASSWORD.sub(r"\1" + MASK + "@", text)
-        return _HTTP_USERINFO.sub(r"\1" + MASK + "@", text)
+        if "@" in text:
+            text = _USERINFO_WITH_PASSWORD.sub(_keep_scheme, text)
+            text = _HTTP_USERINFO.sub(_keep_scheme, text)
+        return text
 
     __call__ = redact
 
     @staticmethod
-    def _run_holds(run: str, raw: List[bytes]) -> bool:
+    def _run_holds(run: str, raw: Tuple[bytes, ...]) -> bool:
         for decoded in _b64decode_loose(run):
             if any(secret in decoded for secret in raw):
                 return True

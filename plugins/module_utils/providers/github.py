@@ -160,7 +160,7 @@ class GitHubProvider(Provider):
                 # PyGithub refuses a 301 to another host or scheme this way.
                 if "redirected" not in str(exc):
                     raise
-                raise api_redirect(self.cfg.api_url, what, 301, None, detail=str(exc).split(",")[0])
+                raise api_redirect(self.cfg.api_url, what, 301, None, detail=str(exc).split(",", maxsplit=1)[0])
         return self.limiter.call(attempt, what=what)
 
     def _request(self, verb: str, path: str, what: str, params: Optional[Dict[str, Any]] = None,
