@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import traceback
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import quote
@@ -160,7 +161,9 @@ class GitHubProvider(Provider):
                 # PyGithub refuses a 301 to another host or scheme this way.
                 if "redirected" not in str(exc):
                     raise
-                raise api_redirect(self.cfg.api_url, what, 301, None, detail=str(exc).split(",", maxsplit=1)[0])
+                target = re.search(r"redirected from (?:host|protocol) \S+ to (\S+?),", str(exc))
+                raise api_redirect(self.cfg.api_url, what, 301, None,
+                                   detail="to %s" % (target.group(1) if target else "another address"))
         return self.limiter.call(attempt, what=what)
 
     def _request(self, verb: str, path: str, what: str, params: Optional[Dict[str, Any]] = None,
