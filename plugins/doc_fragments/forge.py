@@ -8,7 +8,7 @@ from __future__ import annotations
 
 class ModuleDocFragment(object):
 
-    # The forge, its credentials and the owners to list (plugins/module_utils/argspec.py FORGE_SPEC).
+    # The forge, its credentials and the owners to list (group "forge" of plugins/module_utils/options.py).
     DOCUMENTATION = r'''
 options:
   provider:
@@ -24,6 +24,8 @@ options:
         Server is V(https://HOST/api/v3).
       - GitLab is the instance URL, for example V(https://gitlab.com) (the default for O(provider=gitlab)).
       - Gitea and Forgejo have no default; give the server's URL, for example V(https://gitea.example.com).
+      - Must not carry credentials (V(https://user:token@host), C(?token=)); give the token in O(token).
+        An API answering with a redirect to another address is reported, never followed with the token.
     type: str
     aliases: [url]
   token:
@@ -33,6 +35,8 @@ options:
         E(BULK_CLONE_TOKEN), then E(GITHUB_TOKEN) or E(GH_TOKEN) (GitHub), E(GITLAB_TOKEN) (GitLab),
         E(GITEA_TOKEN) (Gitea).
       - Without a token only public repositories are listed, under the forge's anonymous rate limit.
+      - Surrounding whitespace (the newline of a token read from a file) is removed. A token with a control
+        character, a space or a non-ASCII character inside is refused before any request.
     type: str
   app_id:
     description:
@@ -87,7 +91,7 @@ options:
     default: true
   timeout:
     description:
-      - Seconds to wait for one API response.
+      - Seconds to wait for one API response. Must be more than 0.
     type: float
     default: 30.0
 requirements:
@@ -96,7 +100,7 @@ requirements:
   - requests, backoff, ratelimit
 '''
 
-    # Which repositories to keep (argspec.py SELECTION_SPEC).
+    # Which repositories to keep (group "selection" of plugins/module_utils/options.py).
     SELECTION = r'''
 options:
   include:

@@ -11,11 +11,13 @@ error a user sees.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
-from typing import Optional, Sequence, Tuple
-from urllib.parse import urlparse
+from typing import List, Mapping, Optional, Sequence, Tuple
+from urllib.parse import parse_qsl, urlparse, urlsplit, urlunsplit
 
 from .errors import ConfigError
+from .redact import MASK
 
 PROVIDERS = ("github", "gitlab", "gitea")
 
@@ -63,11 +65,115 @@ class ForgeConfig:
 
     @property
     def host(self) -> str:
-        """The forge's web host as users know it (api.github.com -> github.com)."""
-        netloc = urlparse(self.api_url).netloc
+        """The forge's web host as users know it (api.github.com -> github.com).
+
+        Never carries userinfo: it names folders ({host}), journal keys and
+        reports. build_forge_config refuses credentials in api_url anyway.
+        """
+        netloc = urlparse(self.api_url).netloc.rpartition("@")[2]
         if netloc.startswith("api.github.com"):
             return "github.com" + netloc[len("api.github.com"):]
         return netloc
+
+
+# Query parameters through which the forges accept a credential (Gitea's
+# ?token= and ?access_token=, GitLab's ?private_token=, OAuth's ?access_token=).
+_CREDENTIAL_PARAMS = ("token", "access_token", "private_token", "password", "secret")
+_URL_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://([^/?#]*)@")
+
+
+def option_label(option: str, source: Optional[str] = None) -> str:
+    """How a message names an option: with the environment variable it was
+    read from, if it was, so the user knows where to fix it."""
+    return "%s (from the environment variable %s)" % (option, source) if source else option
+
+
+def clean_secret(value: Optional[str], option: str, source: Optional[str] = None,
+                 multiline: bool = False) -> Optional[str]:
+    """The secret without surrounding whitespace (a token read from a file
+    ends in a newline); refused if a control character is left inside it.
+
+    Refused here, before any request, because an HTTP library that is handed
+    such a header repeats it whole, escaped, in its error (and no_log cannot
+    recognise the escaped form). The message names the option and never the
+    value or any part of it. multiline keeps inner line breaks (a PEM key).
+    """
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ConfigError("%s must be a string" % option_label(option, source))
+    cleaned = value.strip()
+    if not cleaned:
+        return None
+    allowed = "\n\r\t" if multiline else ""
+    if any((ord(c) < 32 or 127 <= ord(c) < 160) and c not in allowed for c in cleaned):
+        raise ConfigError(
+            "%s contains a control character%s inside it (only surrounding whitespace is removed); "
+            "copy the %s again without it" % (option_label(option, source),
+                                              "" if multiline else " or a line break",
+                                              "key" if multiline else "token"))
+    if not multiline and any(ord(c) > 126 or c.isspace() for c in cleaned):
+        # No forge issues such tokens; a typographic quote, dash or space
+        # picked up while copying would make the HTTP library fail later,
+        # quoting the header.
+        raise ConfigError("%s contains a space or a character that is not plain ASCII; copy the token "
+                          "again without it" % option_label(option, source))
+    return cleaned
+
+
+def safe_url(url: str) -> str:
+    """A URL fit for a message: userinfo shown as ***, the query left out."""
+    match = _URL_USERINFO.match(url.strip())
+    if match:
+        url = url.strip()[:match.start(2)] + MASK + url.strip()[match.end(2):]
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url.split("?")[0] if not match else "%s://%s@..." % (match.group(1), MASK)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+
+
+def url_credentials(url: Optional[str]) -> List[str]:
+    """The secret parts of a URL (userinfo, its password, credential query
+    values), for a door to mask before it echoes its own arguments (Ansible
+    prints module_args at -vvv; the URL is refused, but still shown)."""
+    if not url:
+        return []
+    found: List[str] = []
+    match = _URL_USERINFO.match(url.strip())
+    if match and match.group(2):
+        userinfo = match.group(2)
+        found.append(userinfo)
+        user, _sep, password = userinfo.partition(":")
+        found.append(password or user)
+    try:
+        query = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+    except ValueError:
+        query = []
+    found += [value for key, value in query if key.lower() in _CREDENTIAL_PARAMS and value]
+    return [f for f in found if f]
+
+
+def refuse_url_credentials(url: str, option: str, where_token_goes: str) -> None:
+    """Credentials in a URL end up in logs, reports, folder names and git's
+    own messages: refuse them, without echoing them, and say where the token
+    belongs. Userinfo counts for http(s) even without a password (a token
+    given as the user name); for ssh only a password does (git@ is a login).
+    Checked on the text itself, so that a URL urllib cannot parse is caught too.
+    """
+    carries = False
+    match = _URL_USERINFO.match(url.strip())
+    if match:
+        carries = match.group(1).lower() in ("http", "https") or ":" in match.group(2)
+    if not carries:
+        try:
+            query = parse_qsl(urlsplit(url).query, keep_blank_values=True)
+        except ValueError:
+            query = []
+        carries = any(key.lower() in _CREDENTIAL_PARAMS for key, _value in query)
+    if carries:
+        raise ConfigError("%s must not carry credentials in the URL (%s): give the token as %s"
+                          % (option, safe_url(url), where_token_goes))
 
 
 def build_forge_config(
@@ -86,13 +192,17 @@ def build_forge_config(
     secondary_min_wait: Optional[float] = None,
     max_tries: Optional[int] = None,
     retry_base: Optional[float] = None,
-    token_source: str = "token",
+    secret_sources: Optional[Mapping[str, str]] = None,
 ) -> ForgeConfig:
     """Check the forge options together and name the one to change.
 
-    token_source names where the token came from (the option, or the
-    environment variable it was read from), for messages about it.
+    secret_sources maps token / app_private_key to the environment variable
+    a door read it from, so that an error names where to fix it.
     """
+    sources = dict(secret_sources or {})
+    token = clean_secret(token, "token", sources.get("token"))
+    app_private_key = clean_secret(app_private_key, "app_private_key", sources.get("app_private_key"),
+                                   multiline=True)
     if provider not in PROVIDERS:
         raise ConfigError(
             "provider %r is not supported: use one of %s" % (provider, ", ".join(PROVIDERS))
@@ -103,12 +213,14 @@ def build_forge_config(
                 "api_url is required for provider %s (e.g. https://gitea.example.com)" % provider
             )
         api_url = DEFAULT_API_URLS[provider]
+    refuse_url_credentials(api_url, "api_url", "the token option (or the BULK_CLONE_TOKEN environment variable); "
+                                               "it is sent to the forge in a header")
     parsed = urlparse(api_url)
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise ConfigError(
             "api_url %r is not an http(s) URL: give e.g. https://api.github.com, "
             "https://ghes.example.com/api/v3, https://gitlab.example.com or "
-            "https://gitea.example.com" % api_url
+            "https://gitea.example.com" % safe_url(api_url)
         )
     api = api or "rest"
     if api not in GITHUB_APIS:
@@ -127,6 +239,9 @@ def build_forge_config(
             raise ConfigError("give either token or the GitHub App settings, not both")
     if max_wait is not None and max_wait < 0:
         raise ConfigError("max_wait must be 0 or more seconds, not %r" % max_wait)
+    if timeout is not None and (isinstance(timeout, bool) or not timeout > 0):
+        raise ConfigError("timeout must be more than 0 seconds (it is how long to wait for one API "
+                          "response), not %r" % timeout)
     if max_calls_per_second is not None and max_calls_per_second <= 0:
         raise ConfigError("max_calls_per_second must be above 0, not %r" % max_calls_per_second)
     if per_page is not None and not 1 <= per_page <= 100:

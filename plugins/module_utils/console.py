@@ -36,6 +36,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, TextI
 from .errors import BulkCloneError, ConfigError
 from .options import CONSOLE, Option, at, resolve
 from .progress import write_json_atomic
+from .redact import Redactor
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
 MAX_ANNOTATIONS = 10
@@ -66,6 +67,7 @@ class Workflow:
         self.active = environ.get("GITHUB_ACTIONS") == "true"
         self._lock = threading.Lock()
         self._secrets: List[str] = []
+        self._redactor = Redactor()
 
     def print(self, line: str = "") -> None:
         with self._lock:
@@ -74,10 +76,12 @@ class Workflow:
 
     def redact(self, text: str) -> str:
         """Our own belt to the runner's braces: ::add-mask:: only exists on
-        GitHub, and a terminal log must not show a token either."""
-        for secret in self._secrets:
-            text = text.replace(secret, "***")
-        return text
+        GitHub, masks only the raw form, and a terminal log must not show a
+        token either (see redact.py for the forms masked)."""
+        return self._redactor.redact(text)
+
+    def redact_data(self, data: Any) -> Any:
+        return self._redactor.redact_data(data)
 
     def mask(self, secret: Optional[str]) -> None:
         if not secret:
@@ -92,7 +96,7 @@ class Workflow:
                     self.out.write("::add-mask::%s\n" % escape_data(piece))
                     self.out.flush()
             self._secrets.append(piece)
-        self._secrets.sort(key=len, reverse=True)
+        self._redactor.add(secret)
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
@@ -204,7 +208,7 @@ def default_report_file(options: Mapping[str, Any], dest: str) -> str:
 
 def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> int:
     """One run; returns the exit status. Everything a person sees goes through flow."""
-    from .job import Hooks, build_job, result_of, run_job
+    from .job import Hooks, build_job, door_redactor, result_of, run_job
     from .listing import missing_library
     from .progress import LineLogger
     from .signals import stop_on_signals
@@ -214,14 +218,16 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
     values = dict(options)
     if values.get("app_private_key"):
         values["token"] = None   # App authentication replaces the token (GITHUB_TOKEN is always set on runners)
-    for name in ("token", "app_private_key", "push_token"):
-        flow.mask(values.get(name))
+    for secret in door_redactor(values, environ).secrets:
+        flow.mask(secret)
+    # Secrets are never flags: a secret given came from its BULK_CLONE_<NAME> variable.
+    sources = {o.name: o.env_name for o in at(CONSOLE) if o.secret and values.get(o.name)}
 
     with flow.group("bulk-clone: configuration"):
         missing = missing_library(provider) if provider in ("github", "gitlab", "gitea") else None
         if missing:
             raise ConfigError("the Python library %s is missing: pip install %s" % (missing[0], missing[0]))
-        spec = build_job(values, CONSOLE, check_mode=bool(options["check"]), environ=environ)
+        spec = build_job(values, CONSOLE, check_mode=bool(options["check"]), environ=environ, sources=sources)
         for secret in spec.secrets:
             flow.mask(secret)
         report_file = os.path.abspath(options["report_file"] or default_report_file(options, spec.sync.dest))
@@ -245,7 +251,7 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
 
     result = result_of(report, spec)
     result["report_file_json"] = report_file
-    write_json_atomic(report_file, result, indent=1)
+    write_json_atomic(report_file, flow.redact_data(result), indent=1)
 
     failures = result.get("failures") or []
     push_failures = (result.get("push") or {}).get("failures") or []

@@ -47,6 +47,7 @@ from . import gitprocess
 from .errors import ConfigError, ForgeError
 from .gitprocess import GitInterrupted
 from .gitstderr import ProgressCallback, Redirect, StderrReader, strip_userinfo
+from .redact import Redactor
 
 try:
     import backoff
@@ -297,9 +298,6 @@ def basic_auth_header(username: str, token: str) -> str:
     return "Authorization: Basic " + base64.b64encode(raw).decode("ascii")
 
 
-_URL_CREDENTIALS = re.compile(r"(\w+://)[^/\s@:]+:[^/\s@]+@")
-
-
 def _split_command(args: Sequence[str]) -> Tuple[str, List[str]]:
     """(subcommand, its arguments) past git's global options."""
     i = 0
@@ -400,6 +398,7 @@ class GitRunner:
         self.origin = origin_of(origin) if origin else None
         self.username = username
         self._token = token
+        self._redactor = Redactor([token] if isinstance(token, str) else [])
         self._auth_header_for = auth_header_for or (lambda t: basic_auth_header(self.username, t))
         self._extra_env = dict(extra_env or {})
         self._config = dict(config or {})
@@ -460,15 +459,6 @@ class GitRunner:
         token = self._token() if callable(self._token) else self._token
         return token or None
 
-    def _secrets(self, token: Optional[str]) -> List[str]:
-        if not token:
-            return []
-        header = self._auth_header_for(token)
-        secrets = [header, header.split(" ", 2)[-1], token]
-        secrets.append(base64.b64encode(("%s:%s" % (self.username, token)).encode()).decode())
-        # Longest first so that a header is replaced whole, not piecewise.
-        return sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
-
     def environment(self, token: Optional[str] = None, extra: Optional[Mapping[str, str]] = None,
                     urls: Sequence[str] = ()) -> Dict[str, str]:
         """The complete environment of one git process (token included).
@@ -528,9 +518,12 @@ class GitRunner:
         return env
 
     def redact(self, text: str, token: Optional[str] = None) -> str:
-        for secret in self._secrets(token if token is not None else self._current_token()):
-            text = text.replace(secret, "***")
-        return _URL_CREDENTIALS.sub(r"\1***@", text)
+        """text with the token masked in every form it takes (redact.py),
+        the auth header included, and any URL userinfo."""
+        token = token if token is not None else self._current_token()
+        if token:
+            self._redactor.add(token)      # a renewed App token is one more secret
+        return self._redactor.redact(text)
 
     # -- progress --------------------------------------------------------
     @contextlib.contextmanager

@@ -31,7 +31,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
-from .config import ForgeConfig, OwnerRef, build_forge_config, build_owners
+from .config import ForgeConfig, OwnerRef, build_forge_config, build_owners, url_credentials
 from .errors import BulkCloneError, ConfigError, StateError
 from .gitprocess import GitInterrupted
 from .access import RunnerPool, RunnerSettings
@@ -40,7 +40,7 @@ from .journal import Journal, default_path
 from .layout import RESERVED_PREFIX, PathError, render_path, resolve, validate_template
 from .listing import Listing, make_listing
 from .lock import DestLock
-from .options import (BULK_CLONE, BY_NAME, ORG_REPOS, PROTOCOLS, RETURN_REPOS, STRATEGIES, at, defaults,
+from .options import (BULK_CLONE, BY_NAME, OPTIONS, ORG_REPOS, PROTOCOLS, RETURN_REPOS, STRATEGIES, at, defaults,
                       token_from_env)
 from .outcome import Outcome, SyncResult
 from .progress import Progress, ProgressFileWriter
@@ -108,10 +108,21 @@ class JobSpec:
     secrets: Tuple[str, ...] = field(default=(), repr=False)
 
     def redactor(self) -> Redactor:
-        redactor = Redactor()
-        for secret in self.secrets:
-            redactor.add(secret)
-        return redactor
+        return Redactor(self.secrets)
+
+
+def door_redactor(values: Mapping[str, Any], environ: Optional[Mapping[str, str]] = None) -> Redactor:
+    """Every secret a door was handed, before any check: the secret options,
+    the token the environment supplies when the option is not given, and
+    credentials wrongly put in a URL (refused by build_job, but a door may
+    already echo its arguments, as Ansible does at -vvv)."""
+    environ = os.environ if environ is None else environ
+    secrets: List[Optional[str]] = [values.get(o.name) for o in OPTIONS if o.secret]
+    secrets.append(token_from_env(values.get("provider") or "github", environ)[0])
+    for name in ("api_url", "push_to"):
+        if isinstance(values.get(name), str):
+            secrets += url_credentials(values[name])
+    return Redactor(s for s in secrets if isinstance(s, str))
 
 
 def _int_at_least(name: str, value: Any, low: int, what: str) -> int:
@@ -121,10 +132,12 @@ def _int_at_least(name: str, value: Any, low: int, what: str) -> int:
 
 
 def build_job(values: Mapping[str, Any], door: str = BULK_CLONE, check_mode: bool = False, diff: bool = False,
-              environ: Optional[Mapping[str, str]] = None) -> JobSpec:
+              environ: Optional[Mapping[str, str]] = None, sources: Optional[Mapping[str, str]] = None) -> JobSpec:
     """Every option checked together, before any request; values not given
     take the table's defaults (options.py). ``environ`` supplies the token
-    when the option is not given (default: this process's environment)."""
+    when the option is not given (default: this process's environment);
+    ``sources`` names the environment variable a secret option was read
+    from, so that an error about it says where to fix it."""
     environ = os.environ if environ is None else environ
     unknown = sorted(set(values) - set(BY_NAME))
     if unknown:
@@ -135,21 +148,24 @@ def build_job(values: Mapping[str, Any], door: str = BULK_CLONE, check_mode: boo
     if door != ORG_REPOS:
         sync = build_sync_settings(v, check_mode)
         if v.get("push_to"):
+            validate_push_template(v["push_to"])     # first: it refuses credentials before any message shows it
             if sync.strategy != "mirror":
                 raise ConfigError("push_to needs strategy mirror: only a mirror holds every ref to push; "
                                   "set strategy: mirror or remove push_to")
-            validate_push_template(v["push_to"])
             push = PushSettings(url_template=v["push_to"], token=v.get("push_token") or None,
-                                username=v.get("push_username") or "x-access-token", concurrency=sync.concurrency)
+                                username=v.get("push_username") or "x-access-token", concurrency=sync.concurrency,
+                                token_source=(sources or {}).get("push_token"))
         if v.get("summary_template") and not os.path.isfile(v["summary_template"]):
             raise ConfigError("summary_template %s is not a readable file: give the path of a Jinja2 template"
                               % v["summary_template"])
-    token, token_source = v.get("token"), "token"
+    secret_sources = dict(sources or {})
+    token = v.get("token")
     if not token and not v.get("app_id"):
         token, env_name = token_from_env(v.get("provider") or "github", environ)
-        token_source = env_name or token_source
+        if env_name:
+            secret_sources["token"] = env_name
     forge = build_forge_config(
-        provider=v.get("provider"), api_url=v.get("api_url"), token=token, token_source=token_source,
+        provider=v.get("provider"), api_url=v.get("api_url"), token=token, secret_sources=secret_sources,
         app_id=v.get("app_id"), app_private_key=v.get("app_private_key"),
         app_installation_id=v.get("app_installation_id"), api=v.get("api"), max_wait=v.get("max_wait"),
         max_calls_per_second=v.get("max_calls_per_second"), validate_certs=v.get("validate_certs", True),
@@ -179,7 +195,7 @@ def build_sync_settings(v: Mapping[str, Any], check_mode: bool) -> SyncSettings:
         raise ConfigError("concurrency must be a whole number from 1 to 256, not %r" % (concurrency,))
     max_failures = v.get("max_failures")
     if isinstance(max_failures, bool) or not isinstance(max_failures, int) or max_failures < -1:
-        raise ConfigError("max_failures must be -1 (never fail the run), 0 or more, not %r" % (max_failures,))
+        raise ConfigError("max_failures must be -1 (never fail), 0 or more, not %r" % (max_failures,))
     max_prune = v.get("max_prune")
     if isinstance(max_prune, bool) or not isinstance(max_prune, int) or max_prune < -1:
         raise ConfigError("max_prune must be -1 (no limit), 0 or more, not %r" % (max_prune,))
@@ -205,19 +221,25 @@ def build_sync_settings(v: Mapping[str, Any], check_mode: bool) -> SyncSettings:
 
 def _check_dest(settings: SyncSettings) -> None:
     dest = settings.dest
-    probe = dest
-    while not os.path.exists(probe):
-        parent = os.path.dirname(probe.rstrip(os.sep)) or os.sep
-        if parent == probe:
-            break
-        if os.path.lexists(parent) and not os.path.isdir(parent):
-            raise ConfigError("dest %s cannot be created: %s is a file, not a folder; choose another dest"
-                              % (dest, parent))
-        if not os.path.exists(parent) and parent == os.path.dirname(dest.rstrip(os.sep)):
-            raise ConfigError("the parent of dest, %s, does not exist: create it or choose another dest" % parent)
+    parent = os.path.dirname(dest.rstrip(os.sep)) or os.sep
+    if os.path.exists(dest):
+        if not os.path.isdir(dest):
+            raise ConfigError("dest %s exists and is not a folder: point dest at a folder" % dest)
+        probe = dest
+    elif not os.path.isdir(parent):
+        # The nearest thing on the way that exists: a file there means no
+        # folder can ever be created, which "does not exist" would hide.
+        blocker = parent
+        while not os.path.lexists(blocker) and os.path.dirname(blocker) != blocker:
+            blocker = os.path.dirname(blocker)
+        if os.path.lexists(blocker) and not os.path.isdir(blocker):
+            raise ConfigError("dest's parent %s is a file, not a folder: choose another dest" % blocker
+                              if blocker == parent else
+                              "%s, on the way to dest's parent %s, is a file, not a folder: choose another dest"
+                              % (blocker, parent))
+        raise ConfigError("the parent of dest, %s, does not exist: create it or choose another dest" % parent)
+    else:
         probe = parent
-    if os.path.exists(dest) and not os.path.isdir(dest):
-        raise ConfigError("dest %s exists and is not a folder: point dest at a folder" % dest)
     if not settings.check_mode and not os.access(probe, os.W_OK | os.X_OK):
         raise ConfigError("%s is not writable by this user: fix its permissions or choose another dest" % probe)
     state_dir = os.path.dirname(os.path.abspath(settings.journal_path))
@@ -705,7 +727,7 @@ def result_of(report: RunReport, spec: JobSpec) -> Dict[str, Any]:
     if msg is not None:
         result["failed"] = True
         result["msg"] = msg
-    return spec.redactor().redact(result)
+    return spec.redactor().redact_data(result)
 
 
 def _proc_stat(pid: int) -> Optional[Tuple[int, str]]:
@@ -798,5 +820,5 @@ def watch_parent(hooks: Hooks, interval: float = 1.0) -> threading.Thread:
     return thread
 
 
-__all__ = ["Hooks", "JobSpec", "SyncSettings", "build_job", "list_repos",
+__all__ = ["Hooks", "door_redactor", "JobSpec", "SyncSettings", "build_job", "list_repos",
            "result_of", "run_job", "watch_parent"]

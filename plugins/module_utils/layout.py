@@ -67,6 +67,59 @@ def validate_template(template: str) -> None:
     if not used:
         raise ConfigError("path_template %r has no placeholder, so every repository would land in the "
                           "same folder; include {name} or {full_path}" % template)
+    _check_template_segments(template, parsed)
+
+
+def _check_template_segments(template: str, parsed: list) -> None:
+    """Refuse what the template's own text does to the path, before any work.
+
+    The literal text must make a relative path of real folder names: no
+    absolute start (/ or ~), no backslash or control character, no empty,
+    '.' or '..' folder, no '.git' or bulk_clone's own names, and no folder
+    made of a placeholder and a single dot ({name}. or .{name}), which a
+    forge name '.' would turn into '..'. What the placeholders bring (a
+    GitLab {owner} or {full_path} legitimately holds '/') is checked per
+    repository after rendering (check_relpath, then resolve): that second
+    line refuses any rendered path that would still leave dest.
+    """
+    def refuse(why: str) -> ConfigError:
+        return ConfigError("path_template %r %s; it must be a relative path under dest such as %r"
+                           % (template, why, DEFAULT_TEMPLATE))
+
+    literal_text = "".join(literal for literal, _f, _s, _c in parsed)
+    if "\\" in literal_text:
+        raise refuse("contains a backslash (use / between folders)")
+    if any(ord(c) < 32 or ord(c) == 127 for c in literal_text):
+        raise refuse("contains a control character")
+    if template.startswith("/"):
+        raise refuse("is absolute")
+    if template.startswith("~"):
+        raise refuse("starts with ~ (it is not expanded: the path is relative to dest)")
+    # Segments between '/', each a list of literal pieces and placeholders.
+    segments: list = [[]]
+    for literal, field, _spec, _conversion in parsed:
+        pieces = literal.split("/")
+        for index, piece in enumerate(pieces):
+            if index:
+                segments.append([])
+            if piece:
+                segments[-1].append(("text", piece))
+        if field is not None:
+            segments[-1].append(("field", field))
+    for segment in segments:
+        text = "".join(value for kind, value in segment if kind == "text")
+        fields = [value for kind, value in segment if kind == "field"]
+        if not segment:
+            raise refuse("has an empty folder name (a leading, trailing or doubled /)")
+        if not fields and text in (".", ".."):
+            raise refuse("has a %r folder%s" % (text, " and would leave dest" if text == ".." else ""))
+        if not fields and text.lower().rstrip(" .") == ".git":
+            raise refuse("has a '.git' folder")
+        if text.startswith(RESERVED_PREFIX) or TEMP_MARKER in text:
+            raise refuse("uses bulk_clone's own names (%s*)" % RESERVED_PREFIX)
+        if fields and text and set(text) == {"."} and len(text) + len(fields) <= 2:
+            raise refuse("has a folder made of {%s} and a dot, which a name '.' would turn into '..'"
+                         % fields[0])
 
 
 def render_path(template: str, repo: Repo) -> str:

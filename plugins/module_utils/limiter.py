@@ -391,7 +391,7 @@ class Limiter:
                 if transient_tries >= self.max_tries:
                     raise TransientError(
                         "%s failed %d times in a row (last: %s); the %s API or the network is "
-                        "unwell - run again later (a rerun resumes), or raise max_tries"
+                        "unwell - check api_url and the network, or run again later (a rerun resumes)"
                         % (what, transient_tries, signal, self.name)) from signal
                 if transient_delays is None:
                     transient_delays = self._series(self.backoff_base, self.backoff_max_delay)
@@ -427,9 +427,9 @@ class Limiter:
         now = self._clock()
         if hits > self.secondary_max_tries:
             raise RateLimitError(
-                "%s secondary rate limit hit %d times in a row on %s. %s asks for fewer, serial "
-                "requests: lower concurrency or max_calls_per_second, or run again in a few minutes "
-                "(a rerun resumes)." % (self.name, hits, what, self.name))
+                "%s secondary rate limit hit %d times in a row on %s. %s asks for fewer requests: "
+                "set max_calls_per_second (e.g. 1), or run again in a few minutes (a rerun resumes)."
+                % (self.name, hits, what, self.name))
         with self._lock:
             retry_after = signal.retry_after
             if retry_after is None and self._retry_after is not None:
@@ -457,7 +457,7 @@ class Limiter:
         if wait > self.max_wait:
             raise RateLimitError(
                 "%s asks to wait %d s for its secondary rate limit on %s (%s), longer than max_wait "
-                "(%d s). Raise max_wait to at least %d s, lower concurrency, or run again after %s."
+                "(%d s). Raise max_wait to at least %d s, set max_calls_per_second (e.g. 1), or run again after %s."
                 % (self.name, math.ceil(wait), what, why, self.max_wait, math.ceil(wait), _iso(now + wait)))
         self._pause(now + wait, reason)
 

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 from urllib.parse import quote, urlsplit
 
+from .config import clean_secret, refuse_url_credentials
 from .errors import BulkCloneError, ConfigError
 from .access import RunnerPool, RunnerSettings
 from .gitrunner import GitError, origin_of
@@ -36,6 +37,9 @@ from .outcome import Outcome
 
 PUSH_PLACEHOLDERS = ("owner", "name", "full_path", "host", "provider", "owner_slug", "full_path_slug")
 PUSHED = "pushed"
+PUSH_TOKEN_ENV = "BULK_CLONE_PUSH_TOKEN"
+PUSH_TOKEN_ADVICE = ("push_token (the %s environment variable, the Action's push-token input); it reaches git "
+                     "through the environment only" % PUSH_TOKEN_ENV)
 MAX_KEPT_FAILURES = 1000
 
 
@@ -45,6 +49,8 @@ def validate_push_template(template: str) -> None:
     if not template or not template.strip():
         raise ConfigError("push_to is empty: give a URL template such as "
                           "https://gitlab.example.com/backup/{owner_slug}/{name}.git")
+    # First, so that no message below can echo a credential.
+    refuse_url_credentials(template, "push_to", PUSH_TOKEN_ADVICE)
     try:
         parsed = [(f, spec, conv) for _literal, f, spec, conv in string.Formatter().parse(template)
                   if f is not None]
@@ -62,9 +68,7 @@ def validate_push_template(template: str) -> None:
     probe = template.format_map({p: "x" for p in PUSH_PLACEHOLDERS})
     parts = urlsplit(probe)
     if parts.scheme in ("http", "https"):
-        if parts.username or parts.password:
-            raise ConfigError("push_to must not carry credentials in the URL: give the token as push_token "
-                              "(BULK_CLONE_PUSH_TOKEN), it is passed to git through the environment")
+        refuse_url_credentials(probe, "push_to", PUSH_TOKEN_ADVICE)
         origin_of(probe)
     elif parts.scheme not in ("ssh", "file") and not (":" in probe and "@" in probe.split(":", 1)[0]):
         raise ConfigError("push_to %r is not an https, ssh or file URL" % template)
@@ -103,6 +107,11 @@ class PushSettings:
     timeout: float = 3600.0
     tries: int = 3
     backoff_base: float = 2.0
+    # Where the token came from (an environment variable), for messages.
+    token_source: Optional[str] = None
+
+    def __post_init__(self) -> None:
+        self.token = clean_secret(self.token, "push_token", self.token_source)
 
 
 @dataclass

@@ -53,8 +53,13 @@ options:
       - Where each repository goes under O(dest). Placeholders C({owner}) (the organization, user,
         or the GitLab namespace including subgroups), C({name}), C({full_path}), C({host}),
         C({provider}).
-      - A template that could leave O(dest) is refused before any work; a repository name that would
-        leave O(dest) is refused for that repository, with a reason.
+      - A relative path of folders separated by C(/). Refused before any work, naming this option, is a
+        template that is absolute (C(/...)) or starts with C(~) (not expanded), has a backslash or a control
+        character, an empty, C(.), C(..) or C(.git) folder, a folder starting with C(.bulk-clone-), or a folder
+        made only of one placeholder and a dot (C({name}.), C(.{name})), which a name C(.) would turn into C(..).
+      - What the placeholders bring is checked per repository. C({owner}) and C({full_path}) hold C(/) for
+        GitLab subgroups and stay inside O(dest), and a repository name that would leave O(dest) (or lead
+        through a symlink out of it) is refused for that repository, with a reason.
     type: str
     default: '{owner}/{name}'
   strategy:
@@ -334,7 +339,7 @@ from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.errors import BulkCloneError
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.job import (
-    Hooks, build_job, result_of, run_job, watch_parent)
+    Hooks, build_job, door_redactor, result_of, run_job, watch_parent)
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.listing import missing_library
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.options import BULK_CLONE, module_kwargs
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.signals import stop_on_signals
@@ -346,7 +351,10 @@ def main():
     missing = missing_library(module.params["provider"])
     if missing:
         module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
-    spec = None
+    # no_log masks only the exact values; the redactor masks every form they take
+    # (redact.py), and Ansible's own echo of the arguments (-vvv) must not show them.
+    redactor = door_redactor(module.params)
+    module.no_log_values.update(redactor.secrets)
     try:
         spec = build_job(module.params, BULK_CLONE, check_mode=module.check_mode, diff=module._diff)
         hooks = Hooks()
@@ -354,17 +362,17 @@ def main():
         with stop_on_signals(hooks.stop):
             report = run_job(spec, hooks)
     except BulkCloneError as exc:
-        module.fail_json(msg=spec.redactor().redact(str(exc)) if spec else str(exc))
+        module.fail_json(msg=redactor(str(exc)))
     except OSError as exc:
         # What the up-front checks of dest cannot foresee (it changed under us).
-        module.fail_json(msg="cannot write under dest %s: %s" % (module.params["dest"], exc))
+        module.fail_json(msg=redactor("cannot write under dest %s: %s" % (module.params["dest"], exc)))
     result = result_of(report, spec)
     for warning in result.pop("warnings", None) or []:
         module.warn(warning)
     if module._diff and report.diffs.items:
-        result["diff"] = spec.redactor().redact(list(report.diffs.items))
+        result["diff"] = redactor.redact_data(list(report.diffs.items))
     if spec.summary_template:
-        result["summary"] = spec.redactor().redact(render_template(spec.summary_template, result))
+        result["summary"] = redactor(render_template(spec.summary_template, result))
     if result.pop("failed", False):
         module.fail_json(**result)
     module.exit_json(**result)

@@ -151,7 +151,7 @@ stats:
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.errors import BulkCloneError
-from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.job import build_job, list_repos
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.job import build_job, door_redactor, list_repos
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.listing import missing_library
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.options import ORG_REPOS, module_kwargs
 
@@ -161,13 +161,15 @@ def main():
     missing = missing_library(module.params["provider"])
     if missing:
         module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
-    spec = None
+    # no_log masks only the exact values; the redactor masks every form they take
+    # (redact.py), and Ansible's own echo of the arguments (-vvv) must not show them.
+    redactor = door_redactor(module.params)
+    module.no_log_values.update(redactor.secrets)
     try:
-        spec = build_job(module.params, ORG_REPOS)
-        result = list_repos(spec)
+        result = list_repos(build_job(module.params, ORG_REPOS))
     except BulkCloneError as exc:
-        module.fail_json(msg=spec.redactor().redact(str(exc)) if spec else str(exc))
-    module.exit_json(changed=False, **spec.redactor().redact(result))
+        module.fail_json(msg=redactor(str(exc)))
+    module.exit_json(changed=False, **redactor.redact_data(result))
 
 
 if __name__ == "__main__":

@@ -92,6 +92,8 @@ Kinds and their own keys:
     drop_field  field ("archived") removed from every repo object of the answer
     strip_link  rels (["last"]) removed from the Link header; GitLab's
                 X-Total/X-Total-Pages go too when "last" is removed
+    api_redirect  API: status (302) with Location = location + the request's
+                path?query (keep_path=False: location alone); see api_capture.py
 
 Constructor options (also --flags of ``python -m tests.forge`` and keyword
 arguments of ForgeProcess): activity_granularity (GitLab last_activity_at

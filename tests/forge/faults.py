@@ -7,7 +7,7 @@
 Schema (a dict; see tests/forge/__init__.py for each kind's own keys):
   kind     secondary | primary | status | truncate | slow | gitlab_429 |
            graphql_rate_limited | reset_pack | stall_pack | git_status | mutate |
-           drop_field | strip_link | git_redirect | foreign_clone_url
+           drop_field | strip_link | git_redirect | foreign_clone_url | api_redirect
   service  github | gitlab | gitea | git   (GraphQL counts as github)
   path     optional regex, searched in the raw request target (path?query)
   after    fire starting with the Nth matching request (1-based, default 1)
@@ -31,6 +31,7 @@ KINDS = {
     "truncate": ("github", "gitlab", "gitea"),
     "drop_field": ("github", "gitlab", "gitea"),
     "strip_link": ("github", "gitlab", "gitea"),
+    "api_redirect": ("github", "gitlab", "gitea"),   # see api_capture.py
     "slow": ("github", "gitlab", "gitea", "git"),
     "mutate": ("github", "gitlab", "gitea", "git"),
     "reset_pack": ("git",),

@@ -257,6 +257,9 @@ class Forge(ForgeUrls):
 
     def _api(self, service: str, req: Request, answer: Any) -> Response:
         fault = self.faults.match(service, req.target)
+        if fault is not None and fault.kind == "api_redirect":
+            from .api_capture import redirect_response
+            return redirect_response(fault, req)
         early = self._generic_fault(fault)
         if early is not None:
             return early

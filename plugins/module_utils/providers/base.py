@@ -13,12 +13,29 @@ user can act on.
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Callable, Dict, Iterator, List, Mapping, Optional, Tuple
+from urllib.parse import urljoin, urlsplit
 
-from ..config import ForgeConfig, OwnerRef
+from ..config import ForgeConfig, OwnerRef, safe_url
+from ..errors import ConfigError, ForgeError
 from ..limiter import Limiter, Transient
+
+try:
+    import requests
+    _SessionBase = requests.Session
+    _UNREACHABLE: Tuple[type, ...] = (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                                      requests.exceptions.ChunkedEncodingError,
+                                      requests.exceptions.ContentDecodingError)
+    # requests decodes with simplejson when it is installed: its error is not json's.
+    _BAD_JSON: Tuple[type, ...] = (json.JSONDecodeError, getattr(requests.exceptions, "JSONDecodeError", ValueError))
+except ImportError:  # the providers that need requests say so (listing.missing_library)
+    requests = None
+    _SessionBase = object
+    _UNREACHABLE = ()
+    _BAD_JSON = (json.JSONDecodeError,)
 from ..paginator import Page, Paginator
 from ..repo import Repo
 
@@ -74,13 +91,72 @@ def parse_link_header(value: Optional[str]) -> Dict[str, str]:
     return links
 
 
-def transport_failure(exc: Exception, what: str, where: str) -> Transient:
-    """A cut-off body (ValueError from a JSON decoder) or a failed connection:
-    worth another try, and if it persists the message says what to check."""
-    if isinstance(exc, ValueError):
+def transport_failure(exc: Exception, what: str, where: str) -> Exception:
+    """A cut-off body (a JSON decoding error) or a failed connection: worth
+    another try, and if it persists the message says what to check.
+
+    Anything else (a header the HTTP library refuses, an invalid URL, an
+    invalid timeout) was never sent: retrying cannot help, and the library's
+    text is left out because it repeats the refused header, token included.
+    """
+    if isinstance(exc, _BAD_JSON):
         return Transient("%s: unreadable JSON from %s (%s)" % (what, where, exc))
-    return Transient("%s: cannot reach %s (%s): check api_url and the network"
-                     % (what, where, exc.__class__.__name__))
+    if isinstance(exc, _UNREACHABLE):
+        return Transient("%s: cannot reach %s (%s): check api_url and the network"
+                         % (what, where, exc.__class__.__name__))
+    return ForgeError("%s: the request to %s could not be sent (%s); check api_url, token and timeout"
+                      % (what, where, exc.__class__.__name__))
+
+
+def _origin(url: str) -> Tuple[str, str, Optional[int]]:
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    return scheme, (parts.hostname or "").lower(), parts.port or {"http": 80, "https": 443}.get(scheme)
+
+
+class OriginBoundSession(_SessionBase):  # type: ignore[misc,valid-type]
+    """A requests session that follows redirects only within the origin
+    (scheme, host, port) of the request.
+
+    requests itself follows a redirect anywhere and drops only the
+    Authorization header on the way; a PRIVATE-TOKEN header (python-gitlab)
+    goes along to the other host. Here a redirect to another origin is not
+    followed at all: the 3xx comes back to the provider, which reports it
+    (see api_redirect).
+    """
+
+    def get_redirect_target(self, resp):  # type: ignore[no-untyped-def]
+        target = super().get_redirect_target(resp)
+        if target and _origin(urljoin(resp.url, target)) != _origin(resp.url):
+            return None
+        return target
+
+
+def api_redirect(api_url: str, what: str, status: int, location: Optional[str], path: Optional[str] = None,
+                 detail: Optional[str] = None) -> ConfigError:
+    """An API request answered with a redirect we do not follow: say where
+    to, and which api_url would avoid it (when the target keeps the path).
+
+    Never followed with the token: the target is another address than the
+    one the user trusted with it.
+    """
+    base = urlsplit(api_url)
+    target = urljoin("%s://%s%s" % (base.scheme, base.netloc.rpartition("@")[2], path or "/"), location or "")
+    where = detail or ("to %s" % _origin_text(target) if location else "without a Location")
+    suggestion = ""
+    target_path = urlsplit(target).path
+    if location and path and path.startswith("/") and target_path.endswith(path) and len(target_path) > len(path):
+        suggestion = " (%s)" % safe_url(target[:target.index(target_path)] + target_path[:-len(path)])
+    elif location and path and path.startswith("/") and target_path.endswith(path):
+        suggestion = " (%s)" % _origin_text(target)
+    return ConfigError("api_url %s redirected %s %s (HTTP %d); bulk_clone does not follow a redirect to another "
+                       "address with the token: set api_url to the final address%s"
+                       % (safe_url(api_url), what, where, status, suggestion))
+
+
+def _origin_text(url: str) -> str:
+    parts = urlsplit(url)
+    return "%s://%s" % (parts.scheme, parts.netloc.rpartition("@")[2])
 
 
 class Provider:

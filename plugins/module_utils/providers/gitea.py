@@ -23,7 +23,8 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, Provider, ReversePageOrder, page_number, parse_link_header, transport_failure
+from .base import (GitAuth, OriginBoundSession, Provider, ReversePageOrder, api_redirect, page_number,
+                   parse_link_header, transport_failure)
 
 try:
     import requests
@@ -45,7 +46,8 @@ class GiteaProvider(Provider):
     def __init__(self, cfg: ForgeConfig, limiter: Limiter) -> None:
         super().__init__(cfg, limiter)
         self._base = gitea_api_base(cfg.api_url)
-        self._session = requests.Session()
+        # Redirects to another origin are reported, not followed (see OriginBoundSession).
+        self._session = OriginBoundSession()
         self._session.headers["User-Agent"] = "gizzahub-bulk-clone"
         self._session.headers["Accept"] = "application/json"
         if cfg.token:
@@ -68,6 +70,9 @@ class GiteaProvider(Provider):
                 raise transport_failure(exc, what, self._base)
             self.limiter.observe(response.headers)
             status = response.status_code
+            if 300 <= status < 400:
+                raise api_redirect(self.cfg.api_url, what, status, response.headers.get("Location"),
+                                   "/api/v1" + path if path.startswith("/") else None)
             if status == 401:
                 raise AuthError("Gitea at %s rejected the token (401) during %s: check `token`"
                                 % (self._base, what))

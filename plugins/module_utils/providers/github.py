@@ -17,6 +17,9 @@ Two things it does not do the way we need, so they are done here:
 
 from __future__ import annotations
 
+import json
+import math
+import re
 import traceback
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import quote
@@ -26,10 +29,10 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, PrimaryLimit, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, Provider, ReversePageOrder, parse_link_header, transport_failure
+from .base import GitAuth, Provider, ReversePageOrder, api_redirect, parse_link_header, transport_failure
 
 try:
-    from github import Auth, Github, GithubException
+    from github import Auth, Github, GithubException, UnknownObjectException
     HAS_PYGITHUB = True
     PYGITHUB_IMPORT_ERROR = None
 except ImportError:
@@ -95,7 +98,7 @@ class GitHubProvider(Provider):
             auth=self._auth,
             base_url=cfg.api_url,
             per_page=cfg.per_page,
-            timeout=int(cfg.timeout),
+            timeout=int(math.ceil(cfg.timeout)),   # PyGithub takes whole seconds; 0.5 must not become 0
             verify=cfg.validate_certs,
             retry=None,
             seconds_between_requests=None,
@@ -154,14 +157,38 @@ class GitHubProvider(Provider):
                 raise self._translate(exc, what)
             except (ValueError, requests.exceptions.RequestException) as exc:
                 raise transport_failure(exc, what, self.cfg.api_url)
+            except RuntimeError as exc:
+                # PyGithub refuses a 301 to another host or scheme this way.
+                if "redirected" not in str(exc):
+                    raise
+                target = re.search(r"redirected from (?:host|protocol) \S+ to (\S+?),", str(exc))
+                raise api_redirect(self.cfg.api_url, what, 301, None,
+                                   detail="to %s" % (target.group(1) if target else "another address"))
         return self.limiter.call(attempt, what=what)
 
+    def _request(self, verb: str, path: str, what: str, params: Optional[Dict[str, Any]] = None,
+                 body: Any = None) -> Tuple[Dict[str, Any], Any]:
+        """requestJsonAndCheck, but a redirect it would not follow (302, 307:
+        another address) is reported as one instead of read as an answer."""
+        status, headers, output = self._req.requestJson(verb, path, parameters=params, input=body)
+        self.limiter.observe(headers)
+        if 300 <= status < 400:
+            raise api_redirect(self.cfg.api_url, what, status, _header(headers, "location"),
+                               path if path.startswith("/") else None)
+        data = None
+        if output:
+            try:
+                data = json.loads(output)
+            except ValueError:
+                if output.lstrip()[:1] in ("{", "["):
+                    raise
+                data = {"data": output}      # a proxy's text error page, as PyGithub reads it
+        if status >= 400:
+            raise self._req.createException(status, headers, data)
+        return headers, data
+
     def _get(self, path: str, params: Optional[Dict[str, Any]], what: str) -> Tuple[Dict[str, str], Any]:
-        def fn():
-            headers, data = self._req.requestJsonAndCheck("GET", path, parameters=params)
-            self.limiter.observe(headers)
-            return headers, data
-        return self._call(fn, what)
+        return self._call(lambda: self._request("GET", path, what, params), what)
 
     def _translate(self, exc: "GithubException", what: str) -> Exception:
         headers = exc.headers or {}
@@ -307,13 +334,19 @@ class GitHubProvider(Provider):
 
         def query(field: str, cursor: Optional[str]):
             variables = {"login": owner.name, "first": min(self.cfg.per_page, 100), "cursor": cursor}
+            what = "GraphQL %s(%s) repositories" % (field, owner.name)
 
             def fn():
-                headers, data = self._req.graphql_query(GRAPHQL_REPOS % field, variables)
-                self.limiter.observe(headers)
+                headers, data = self._request("POST", self._req.graphql_url, what,
+                                              body={"query": GRAPHQL_REPOS % field, "variables": variables})
+                errors = data.get("errors") if isinstance(data, dict) else None
+                if errors:   # as PyGithub's graphql_query reads them
+                    if len(errors) == 1 and errors[0].get("type") == "NOT_FOUND":
+                        raise UnknownObjectException(404, data, headers, errors[0].get("message"))
+                    raise self._req.createException(400, headers, data)
                 return data
             try:
-                return self._call(fn, "GraphQL %s(%s) repositories" % (field, owner.name))
+                return self._call(fn, what)
             except _NotFound:
                 return None
 

@@ -29,7 +29,7 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, Provider, ReversePageOrder, transport_failure
+from .base import GitAuth, OriginBoundSession, Provider, ReversePageOrder, api_redirect, transport_failure
 
 try:
     import gitlab
@@ -62,7 +62,8 @@ class GitLabProvider(Provider):
     def __init__(self, cfg: ForgeConfig, limiter: Limiter) -> None:
         super().__init__(cfg, limiter)
         self._last = threading.local()
-        session = requests.Session()
+        # python-gitlab would follow a redirect to another host with PRIVATE-TOKEN.
+        session = OriginBoundSession()
         session.hooks["response"].append(self._on_response)
         self._gl = gitlab.Gitlab(
             url=gitlab_base_url(cfg.api_url),
@@ -101,15 +102,18 @@ class GitLabProvider(Provider):
                                 "(expired, revoked, or lacking read_api scope)"
                                 % (self.cfg.api_url, detail if detail.startswith("401") else "401 " + detail, what))
             except gitlab.exceptions.GitlabHttpError as exc:
-                raise self._translate(exc, what)
+                raise self._translate(exc, what, path)
             except (ValueError, requests.exceptions.RequestException) as exc:
                 raise transport_failure(exc, what, self.cfg.api_url)
             return response, data
         return self.limiter.call(attempt, what=what)
 
-    def _translate(self, exc, what: str) -> Exception:
+    def _translate(self, exc, what: str, path: Optional[str] = None) -> Exception:
         status = exc.response_code or 0
         headers = getattr(self._last, "headers", {}) or {}
+        if 300 <= status < 400:
+            return api_redirect(self.cfg.api_url, what, status, headers.get("Location"),
+                                "/api/v4" + path if path and path.startswith("/") else None)
         if status == 429:
             retry_after = headers.get("Retry-After")
             try:
