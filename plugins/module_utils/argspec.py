@@ -16,15 +16,16 @@ from typing import Any, Dict, Mapping, Optional
 OUTCOME_MODES = ["include", "exclude", "only"]
 
 FORGE_SPEC: Dict[str, Dict[str, Any]] = dict(
-    provider=dict(type="str", default="github", choices=["github", "gitlab", "gitea"]),
+    provider=dict(type="str", default="github", choices=["github", "gitlab", "gitea", "bitbucket", "bitbucket_server"]),
     api_url=dict(type="str", aliases=["url"]),
     token=dict(type="str", no_log=True),
+    username=dict(type="str"),
     app_id=dict(type="str"),
     app_private_key=dict(type="str", no_log=True),
     app_installation_id=dict(type="int"),
     owners=dict(type="list", elements="str", default=[], aliases=["owner", "org", "orgs"]),
     owner_kind=dict(type="str", default="auto",
-                    choices=["auto", "org", "user", "group", "self", "installation"]),
+                    choices=["auto", "org", "user", "group", "self", "installation", "workspace", "project"]),
     api=dict(type="str", default="rest", choices=["rest", "graphql"]),
     max_wait=dict(type="float", default=900.0),
     max_calls_per_second=dict(type="float"),
@@ -52,6 +53,8 @@ TOKEN_ENV = {
     "github": ("BULK_CLONE_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"),
     "gitlab": ("BULK_CLONE_TOKEN", "GITLAB_TOKEN"),
     "gitea": ("BULK_CLONE_TOKEN", "GITEA_TOKEN"),
+    "bitbucket": ("BULK_CLONE_TOKEN", "BITBUCKET_TOKEN"),
+    "bitbucket_server": ("BULK_CLONE_TOKEN", "BITBUCKET_TOKEN"),
 }
 
 
@@ -69,7 +72,7 @@ def forge_kwargs(params: Mapping[str, Any]) -> Dict[str, Any]:
     if not token and not params.get("app_id"):
         token = token_from_env(params["provider"])
     return dict(
-        provider=params["provider"], api_url=params.get("api_url"), token=token,
+        provider=params["provider"], api_url=params.get("api_url"), token=token, username=params.get("username"),
         app_id=params.get("app_id"), app_private_key=params.get("app_private_key"),
         app_installation_id=params.get("app_installation_id"), api=params.get("api"),
         max_wait=params.get("max_wait"), max_calls_per_second=params.get("max_calls_per_second"),

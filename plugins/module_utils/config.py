@@ -17,19 +17,33 @@ from urllib.parse import urlparse
 
 from .errors import ConfigError
 
-PROVIDERS = ("github", "gitlab", "gitea")
+PROVIDERS = ("github", "gitlab", "gitea", "bitbucket", "bitbucket_server")
 
 # Owner kinds each provider really has. "auto" asks the forge which one a name is.
 OWNER_KINDS = {
     "github": ("auto", "org", "user", "self", "installation"),
     "gitlab": ("auto", "group", "user"),
     "gitea": ("auto", "org", "user"),
+    # Bitbucket Cloud: every owner is a workspace.
+    "bitbucket": ("auto", "workspace"),
+    # Data Center: project keys; auto reads ~NAME as a personal project, user names one.
+    "bitbucket_server": ("auto", "project", "user"),
 }
 
 DEFAULT_API_URLS = {
     "github": "https://api.github.com",
     "gitlab": "https://gitlab.com",
+    "bitbucket": "https://api.bitbucket.org/2.0",
 }
+
+# What api_url looks like for the providers without a default.
+API_URL_EXAMPLES = {
+    "gitea": "https://gitea.example.com",
+    "bitbucket_server": "https://bitbucket.example.com (with its context path, if any)",
+}
+
+# Providers that take `username` beside the token (Basic auth).
+USERNAME_PROVIDERS = ("bitbucket", "bitbucket_server")
 
 GITHUB_APIS = ("rest", "graphql")
 
@@ -48,6 +62,9 @@ class ForgeConfig:
     provider: str
     api_url: str
     token: Optional[str] = field(default=None, repr=False)
+    # Bitbucket: the Atlassian account email (Cloud API tokens) or the user
+    # name (Data Center personal tokens), for Basic auth. Never put in URLs.
+    username: Optional[str] = field(default=None, repr=False)
     app_id: Optional[str] = None
     app_private_key: Optional[str] = field(default=None, repr=False)
     app_installation_id: Optional[int] = None
@@ -65,8 +82,9 @@ class ForgeConfig:
     def host(self) -> str:
         """The forge's web host as users know it (api.github.com -> github.com)."""
         netloc = urlparse(self.api_url).netloc
-        if netloc.startswith("api.github.com"):
-            return "github.com" + netloc[len("api.github.com"):]
+        for api_host, web_host in (("api.github.com", "github.com"), ("api.bitbucket.org", "bitbucket.org")):
+            if netloc.startswith(api_host):
+                return web_host + netloc[len(api_host):]
         return netloc
 
 
@@ -86,6 +104,7 @@ def build_forge_config(
     secondary_min_wait: Optional[float] = None,
     max_tries: Optional[int] = None,
     retry_base: Optional[float] = None,
+    username: Optional[str] = None,
 ) -> ForgeConfig:
     """Check the forge options together and name the one to change."""
     if provider not in PROVIDERS:
@@ -95,7 +114,7 @@ def build_forge_config(
     if not api_url:
         if provider not in DEFAULT_API_URLS:
             raise ConfigError(
-                "api_url is required for provider %s (e.g. https://gitea.example.com)" % provider
+                "api_url is required for provider %s (e.g. %s)" % (provider, API_URL_EXAMPLES.get(provider, "https://HOST"))
             )
         api_url = DEFAULT_API_URLS[provider]
     parsed = urlparse(api_url)
@@ -120,6 +139,7 @@ def build_forge_config(
                               "app_installation_id together")
         if token:
             raise ConfigError("give either token or the GitHub App settings, not both")
+    check_username(provider, username, token)
     if max_wait is not None and max_wait < 0:
         raise ConfigError("max_wait must be 0 or more seconds, not %r" % max_wait)
     if max_calls_per_second is not None and max_calls_per_second <= 0:
@@ -138,6 +158,7 @@ def build_forge_config(
         provider=provider,
         api_url=api_url.rstrip("/"),
         token=token or None,
+        username=username or None,
         app_id=str(app_id) if app_id else None,
         app_private_key=app_private_key or None,
         app_installation_id=int(app_installation_id) if app_installation_id else None,
@@ -158,6 +179,23 @@ def build_forge_config(
     if retry_base is not None:
         cfg.retry_base = float(retry_base)
     return cfg
+
+
+def check_username(provider: str, username: Optional[str], token: Optional[str]) -> None:
+    """`username` turns the token into a Basic login; only Bitbucket has those."""
+    if not username:
+        return
+    if provider not in USERNAME_PROVIDERS:
+        raise ConfigError("username is for provider bitbucket (your Atlassian account email, with an API token) "
+                          "and bitbucket_server (your user name, with a personal HTTP access token); provider %s "
+                          "takes a token alone: remove username" % provider)
+    if not token:
+        raise ConfigError("username is set but token is empty: give the %s that goes with it in token"
+                          % ("Atlassian API token" if provider == "bitbucket" else "HTTP access token"))
+    if provider == "bitbucket" and "@" not in username:
+        raise ConfigError("username for provider bitbucket is your Atlassian account email (e.g. you@example.com), "
+                          "not your Bitbucket user name: Bitbucket's REST API accepts an API token only with the "
+                          "email. For an access token (repository, project or workspace) leave username out")
 
 
 def build_owners(provider: str, owners: Sequence[str], owner_kind: Optional[str] = None) -> Tuple[OwnerRef, ...]:

@@ -239,7 +239,8 @@ class Engine:
             if runner is None:
                 token = self._auth.token if (origin and self._auth.token) else None
                 runner = GitRunner(timeout=self.s.git_timeout, token=token, origin=origin or None,
-                                   username=self._auth.username, tries=self.s.git_tries,
+                                   username=self._auth.username, auth_header_for=self._auth.header,
+                                   tries=self.s.git_tries,
                                    backoff_base=self.s.git_backoff_base)
                 self._runners[origin] = runner
         return runner
