@@ -500,7 +500,8 @@ class Limiter:
             if now < self._next_slot:
                 return self._next_slot - now, "pacing %s: near the limit (X-RateLimit-NearLimit)" % (
                     self._limit_name(budget))
-            self._next_slot = now + (60.0 if budget.window == "minute" else 3600.0) / budget.limit
+            spacing = (60.0 if budget.window == "minute" else 3600.0) / budget.limit
+            self._next_slot = now + min(spacing, self.max_wait)
             return 0.0, ""
         if budget is None or budget.remaining is None or budget.reset_at is None:
             return 0.0, ""
