@@ -40,7 +40,7 @@ options:
       - Bitbucket Cloud takes a repository, project or workspace access token alone (git then uses the user
         C(x-token-auth)), or an Atlassian API token together with O(username) (git then uses the user
         C(x-bitbucket-api-token-auth)). App passwords were switched off in 2026 and are refused.
-      - Bitbucket Data Center takes an HTTP access token, sent as C(Authorization: Bearer) for the API and git
+      - Bitbucket Data Center takes an HTTP access token, sent as a C(Bearer) token for the API and git
         (the only way project and repository tokens work), or with O(username) as Basic auth.
     type: str
   username:

@@ -196,7 +196,7 @@ class BitbucketProvider(Provider):
 
     def _from_api(self, r: Dict[str, Any], workspace: str) -> Repo:
         full = r.get("full_name") or "%s/%s" % (workspace, r.get("slug") or r.get("name"))
-        owner, _, slug = full.partition("/")
+        owner, slug = full.partition("/")[::2]
         links = r.get("links") or {}
         html = links.get("html") if isinstance(links.get("html"), dict) else {}
         mainbranch = r.get("mainbranch") if isinstance(r.get("mainbranch"), dict) else None

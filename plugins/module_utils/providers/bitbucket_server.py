@@ -180,12 +180,12 @@ class BitbucketServerProvider(Provider):
     def _not_found(self, key: str, response: Any, first: bool) -> Exception:
         if not first:
             return NotFoundError("project %r vanished while listing it (404 from Bitbucket Data Center)" % key)
-        if error_class(response) == NO_SUCH_PROJECT or (error_message(response) and "does not exist" in
-                                                           error_message(response)):
+        said = error_message(response)
+        if error_class(response) == NO_SUCH_PROJECT or "does not exist" in said:
             hint = ("a personal project: check the user name" if key.startswith("~") else
                     "check the project key (e.g. PRJ), or give ~USER for a personal project")
             return NotFoundError("project %r was not found on Bitbucket Data Center at %s (%s): %s, and that the "
-                                 "token can see it" % (key, self._base, error_message(response), hint))
+                                 "token can see it" % (key, self._base, said, hint))
         self._check_api()
         return NotFoundError("project %r was not found on Bitbucket Data Center at %s (404)" % (key, self._base))
 
