@@ -14,9 +14,10 @@ options:
   provider:
     description:
       - Which kind of forge to talk to.
+      - V(bitbucket) is Bitbucket Cloud (bitbucket.org), V(bitbucket_server) is Bitbucket Data Center (and Server).
     type: str
     default: github
-    choices: [github, gitlab, gitea]
+    choices: [github, gitlab, gitea, bitbucket, bitbucket_server]
   api_url:
     description:
       - Base URL of the forge's API.
@@ -26,6 +27,9 @@ options:
       - Gitea and Forgejo have no default; give the server's URL, for example V(https://gitea.example.com).
       - Must not carry credentials (V(https://user:token@host), C(?token=)); give the token in O(token).
         An API answering with a redirect to another address is reported, never followed with the token.
+      - Bitbucket Cloud is V(https://api.bitbucket.org/2.0) (the default for O(provider=bitbucket)).
+      - Bitbucket Data Center has no default; give the instance's base URL with its context path, for example
+        V(https://bitbucket.example.com) or V(https://host/bitbucket) (C(/rest/api/1.0) is added).
     type: str
     aliases: [url]
   token:
@@ -33,10 +37,24 @@ options:
       - Token used for the API and, through the process environment only, for git.
       - When not given, taken from the environment of the host running the module,
         E(BULK_CLONE_TOKEN), then E(GITHUB_TOKEN) or E(GH_TOKEN) (GitHub), E(GITLAB_TOKEN) (GitLab),
-        E(GITEA_TOKEN) (Gitea).
+        E(GITEA_TOKEN) (Gitea), E(BITBUCKET_TOKEN) (Bitbucket Cloud and Data Center).
       - Without a token only public repositories are listed, under the forge's anonymous rate limit.
       - Surrounding whitespace (the newline of a token read from a file) is removed. A token with a control
         character, a space or a non-ASCII character inside is refused before any request.
+      - Bitbucket Cloud takes a repository, project or workspace access token alone (git then uses the user
+        C(x-token-auth)), or an Atlassian API token together with O(username) (git then uses the user
+        C(x-bitbucket-api-token-auth)). App passwords were switched off in 2026 and are refused.
+      - Bitbucket Data Center takes an HTTP access token, sent as a C(Bearer) token for the API and git
+        (the only way project and repository tokens work), or with O(username) as Basic auth.
+    type: str
+  username:
+    description:
+      - Bitbucket only. Turns O(token) into a Basic login.
+      - For O(provider=bitbucket), your Atlassian account email, with an Atlassian API token in O(token). The email
+        is used for the API only; git gets the fixed user C(x-bitbucket-api-token-auth), so the email is never
+        written to a clone's configuration.
+      - For O(provider=bitbucket_server), the user name owning the personal HTTP access token in O(token).
+      - Leave it out for Bitbucket access tokens (Cloud) and project or repository tokens (Data Center).
     type: str
   app_id:
     description:
@@ -54,6 +72,8 @@ options:
   owners:
     description:
       - Organizations, GitLab groups (full path, subgroups included) or users whose repositories to list.
+      - Bitbucket Cloud workspaces (the V(WORKSPACE) in C(bitbucket.org/WORKSPACE/REPO)).
+      - Bitbucket Data Center project keys (V(PRJ)), or V(~USER) for a personal project.
       - Leave empty with O(owner_kind=self) or O(owner_kind=installation).
     type: list
     elements: str
@@ -65,9 +85,13 @@ options:
       - V(self) lists the repositories the token's own user owns (GitHub).
       - V(installation) lists every repository a GitHub App installation can see.
       - V(org) exists on GitHub and Gitea, V(group) on GitLab.
+      - V(workspace) is the only kind on Bitbucket Cloud (V(auto) means the same).
+      - V(project) and V(user) exist on Bitbucket Data Center; V(user) lists the personal project of the user
+        named in O(owners), and V(auto) reads a name starting with C(~) as a personal project, any other as a
+        project key.
     type: str
     default: auto
-    choices: [auto, org, user, group, self, installation]
+    choices: [auto, org, user, group, self, installation, workspace, project]
   api:
     description:
       - GitHub only. V(graphql) moves an order of magnitude fewer bytes per repository than V(rest).

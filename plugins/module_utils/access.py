@@ -37,9 +37,10 @@ class RunnerPool:
     """
 
     def __init__(self, token: TokenSource, username: str, trusted: Optional[FrozenSet[str]],
-                 settings: RunnerSettings) -> None:
+                 settings: RunnerSettings, header: Optional[Callable[[str], str]] = None) -> None:
         self.token = token
         self.username = username
+        self.header = header          # the Authorization line for a token (default: Basic with username)
         self.trusted = trusted
         self.settings = settings
         self._runners: Dict[Tuple[str, bool], GitRunner] = {}
@@ -65,7 +66,7 @@ class RunnerPool:
                 s = self.settings
                 runner = GitRunner(timeout=s.timeout, token=self.token if credential else None,
                                    origin=origin if credential else None, username=self.username,
-                                   tries=s.tries, backoff_base=s.backoff_base)
+                                   auth_header_for=self.header, tries=s.tries, backoff_base=s.backoff_base)
                 self._runners[key] = runner
         return runner, note
 

@@ -17,21 +17,35 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl, urlparse, urlsplit, urlunsplit
 
 from .errors import ConfigError
+from .options import PROVIDERS
 from .redact import MASK
 
-PROVIDERS = ("github", "gitlab", "gitea")
 
 # Owner kinds each provider really has. "auto" asks the forge which one a name is.
 OWNER_KINDS = {
     "github": ("auto", "org", "user", "self", "installation"),
     "gitlab": ("auto", "group", "user"),
     "gitea": ("auto", "org", "user"),
+    # Bitbucket Cloud: every owner is a workspace.
+    "bitbucket": ("auto", "workspace"),
+    # Data Center: project keys; auto reads ~NAME as a personal project, user names one.
+    "bitbucket_server": ("auto", "project", "user"),
 }
 
 DEFAULT_API_URLS = {
     "github": "https://api.github.com",
     "gitlab": "https://gitlab.com",
+    "bitbucket": "https://api.bitbucket.org/2.0",
 }
+
+# What api_url looks like for the providers without a default.
+API_URL_EXAMPLES = {
+    "gitea": "https://gitea.example.com",
+    "bitbucket_server": "https://bitbucket.example.com (with its context path, if any)",
+}
+
+# Providers that take `username` beside the token (Basic auth).
+USERNAME_PROVIDERS = ("bitbucket", "bitbucket_server")
 
 GITHUB_APIS = ("rest", "graphql")
 
@@ -50,6 +64,9 @@ class ForgeConfig:
     provider: str
     api_url: str
     token: Optional[str] = field(default=None, repr=False)
+    # Bitbucket: the Atlassian account email (Cloud API tokens) or the user
+    # name (Data Center personal tokens), for Basic auth. Never put in URLs.
+    username: Optional[str] = field(default=None, repr=False)
     app_id: Optional[str] = None
     app_private_key: Optional[str] = field(default=None, repr=False)
     app_installation_id: Optional[int] = None
@@ -71,8 +88,9 @@ class ForgeConfig:
         reports. build_forge_config refuses credentials in api_url anyway.
         """
         netloc = urlparse(self.api_url).netloc.rpartition("@")[2]
-        if netloc.startswith("api.github.com"):
-            return "github.com" + netloc[len("api.github.com"):]
+        for api_host, web_host in (("api.github.com", "github.com"), ("api.bitbucket.org", "bitbucket.org")):
+            if netloc.startswith(api_host):
+                return web_host + netloc[len(api_host):]
         return netloc
 
 
@@ -193,6 +211,7 @@ def build_forge_config(
     max_tries: Optional[int] = None,
     retry_base: Optional[float] = None,
     secret_sources: Optional[Mapping[str, str]] = None,
+    username: Optional[str] = None,
 ) -> ForgeConfig:
     """Check the forge options together and name the one to change.
 
@@ -210,7 +229,7 @@ def build_forge_config(
     if not api_url:
         if provider not in DEFAULT_API_URLS:
             raise ConfigError(
-                "api_url is required for provider %s (e.g. https://gitea.example.com)" % provider
+                "api_url is required for provider %s (e.g. %s)" % (provider, API_URL_EXAMPLES.get(provider, "https://HOST"))
             )
         api_url = DEFAULT_API_URLS[provider]
     refuse_url_credentials(api_url, "api_url", "the token option (or the BULK_CLONE_TOKEN environment variable); "
@@ -237,6 +256,7 @@ def build_forge_config(
                               "app_installation_id together")
         if token:
             raise ConfigError("give either token or the GitHub App settings, not both")
+    check_username(provider, username, token)
     if max_wait is not None and max_wait < 0:
         raise ConfigError("max_wait must be 0 or more seconds, not %r" % max_wait)
     if timeout is not None and (isinstance(timeout, bool) or not timeout > 0):
@@ -258,6 +278,7 @@ def build_forge_config(
         provider=provider,
         api_url=api_url.rstrip("/"),
         token=token or None,
+        username=username or None,
         app_id=str(app_id) if app_id else None,
         app_private_key=app_private_key or None,
         app_installation_id=int(app_installation_id) if app_installation_id else None,
@@ -278,6 +299,23 @@ def build_forge_config(
     if retry_base is not None:
         cfg.retry_base = float(retry_base)
     return cfg
+
+
+def check_username(provider: str, username: Optional[str], token: Optional[str]) -> None:
+    """`username` turns the token into a Basic login; only Bitbucket has those."""
+    if not username:
+        return
+    if provider not in USERNAME_PROVIDERS:
+        raise ConfigError("username is for provider bitbucket (your Atlassian account email, with an API token) "
+                          "and bitbucket_server (your user name, with a personal HTTP access token); provider %s "
+                          "takes a token alone: remove username" % provider)
+    if not token:
+        raise ConfigError("username is set but token is empty: give the %s that goes with it in token"
+                          % ("Atlassian API token" if provider == "bitbucket" else "HTTP access token"))
+    if provider == "bitbucket" and "@" not in username:
+        raise ConfigError("username for provider bitbucket is your Atlassian account email (e.g. you@example.com), "
+                          "not your Bitbucket user name: Bitbucket's REST API accepts an API token only with the "
+                          "email. For an access token (repository, project or workspace) leave username out")
 
 
 def build_owners(provider: str, owners: Sequence[str], owner_kind: Optional[str] = None) -> Tuple[OwnerRef, ...]:

@@ -34,7 +34,7 @@ from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, TextIO
 
 from .errors import BulkCloneError, ConfigError
-from .options import CONSOLE, Option, at, resolve
+from .options import CONSOLE, PROVIDERS, Option, at, resolve
 from .progress import write_json_atomic
 from .redact import Redactor
 
@@ -163,9 +163,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bulk-clone",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        description="Clone and keep in sync every repository of GitHub, GitLab and Gitea owners.\n"
+        description="Clone and keep in sync every repository of GitHub, GitLab, Gitea and Bitbucket owners.\n"
                     "Every option can also be set as BULK_CLONE_<OPTION> in the environment. The token is read "
-                    "from BULK_CLONE_TOKEN (or GITHUB_TOKEN, GH_TOKEN, GITLAB_TOKEN, GITEA_TOKEN), never from a flag.",
+                    "from BULK_CLONE_TOKEN (or GITHUB_TOKEN, GH_TOKEN, GITLAB_TOKEN, GITEA_TOKEN, BITBUCKET_TOKEN), "
+                    "never from a flag.",
         epilog="examples:\n"
                "  GITHUB_TOKEN=... bulk-clone --owners acme --dest ~/src\n"
                "  bulk-clone --provider gitlab --api-url https://gitlab.example.com --owners platform \\\n"
@@ -224,7 +225,7 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
     sources = {o.name: o.env_name for o in at(CONSOLE) if o.secret and values.get(o.name)}
 
     with flow.group("bulk-clone: configuration"):
-        missing = missing_library(provider) if provider in ("github", "gitlab", "gitea") else None
+        missing = missing_library(provider) if provider in PROVIDERS else None
         if missing:
             raise ConfigError("the Python library %s is missing: pip install %s" % (missing[0], missing[0]))
         spec = build_job(values, CONSOLE, check_mode=bool(options["check"]), environ=environ, sources=sources)

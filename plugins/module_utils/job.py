@@ -166,6 +166,7 @@ def build_job(values: Mapping[str, Any], door: str = BULK_CLONE, check_mode: boo
             secret_sources["token"] = env_name
     forge = build_forge_config(
         provider=v.get("provider"), api_url=v.get("api_url"), token=token, secret_sources=secret_sources,
+        username=v.get("username"),
         app_id=v.get("app_id"), app_private_key=v.get("app_private_key"),
         app_installation_id=v.get("app_installation_id"), api=v.get("api"), max_wait=v.get("max_wait"),
         max_calls_per_second=v.get("max_calls_per_second"), validate_certs=v.get("validate_certs", True),
@@ -281,7 +282,8 @@ def forge_pool(forge: ForgeConfig, auth: Any, settings: SyncSettings) -> RunnerP
     scheme = forge.api_url.split("://", 1)[0]
     trusted = RunnerPool.origins(scheme, (forge.host,) + tuple(settings.git_hosts))
     return RunnerPool(auth.token, auth.username, trusted,
-                      RunnerSettings(settings.git_timeout, settings.git_tries, settings.git_backoff_base))
+                      RunnerSettings(settings.git_timeout, settings.git_tries, settings.git_backoff_base),
+                      header=auth.header)
 
 
 # ---------------------------------------------------------------------------

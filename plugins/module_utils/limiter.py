@@ -89,6 +89,8 @@ _GITHUB_PER_MINUTE = frozenset(("search", "code_search", "code_scanning_upload")
 _HIGHER_LIMIT_ADVICE = {
     "github": "use a token with a higher limit (a GitHub App installation gets up to 12,500 requests/hour)",
     "gitlab": "use a token with a higher limit (the GitLab administrator sets the user and IP rate limits)",
+    "bitbucket": "use a workspace access token (its limit grows with the workspace's paid seats, up to "
+                 "10,000 requests/hour)",
 }
 
 
@@ -147,6 +149,9 @@ class Budget:
     reset_at: Optional[float] = None   # epoch seconds
     window: str = "hour"               # the limit counts requests per this
     observed_at: float = 0.0
+    # Bitbucket Cloud tells neither remaining nor reset, only that less than
+    # 20 % of the rolling hour's limit is left (X-RateLimit-NearLimit).
+    near_limit: bool = False
 
 
 @dataclass
@@ -220,11 +225,12 @@ def parse_retry_after(value: Optional[str], now: float) -> Optional[float]:
 
 
 def budget_from_headers(headers: Mapping[str, str], now: float) -> Optional[Budget]:
-    """Read GitHub ``x-ratelimit-*`` or GitLab ``RateLimit-*`` headers."""
+    """Read GitHub's or Bitbucket's ``x-ratelimit-*`` or GitLab's ``RateLimit-*`` headers."""
     lower = {str(k).lower(): str(v).strip() for k, v in headers.items()}
     if "x-ratelimit-remaining" in lower or "x-ratelimit-limit" in lower:
         resource = lower.get("x-ratelimit-resource") or "core"
         return Budget(
+            near_limit=lower.get("x-ratelimit-nearlimit", "").lower() == "true",
             resource=resource,
             limit=_to_int(lower.get("x-ratelimit-limit")),
             remaining=_to_int(lower.get("x-ratelimit-remaining")),
@@ -489,6 +495,14 @@ class Limiter:
             self._sleep_for(wait, reason, announce)
 
     def _budget_wait(self, budget: Optional[Budget], now: float, what: str) -> Tuple[float, str]:
+        if budget is not None and budget.near_limit and budget.remaining is None and budget.limit:
+            # A rolling window near its end: go no faster than the limit's own rate.
+            if now < self._next_slot:
+                return self._next_slot - now, "pacing %s: near the limit (X-RateLimit-NearLimit)" % (
+                    self._limit_name(budget))
+            spacing = (60.0 if budget.window == "minute" else 3600.0) / budget.limit
+            self._next_slot = now + min(spacing, self.max_wait)
+            return 0.0, ""
         if budget is None or budget.remaining is None or budget.reset_at is None:
             return 0.0, ""
         left = budget.reset_at - now

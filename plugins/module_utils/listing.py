@@ -59,7 +59,8 @@ def make_limiter(cfg: ForgeConfig, on_wait: Optional[Callable[[float, str], None
         backoff_base=cfg.retry_base,
         max_calls_per_second=cfg.max_calls_per_second,
         on_wait=on_wait,
-        name={"github": "GitHub", "gitlab": "GitLab", "gitea": "Gitea"}[cfg.provider],
+        name={"github": "GitHub", "gitlab": "GitLab", "gitea": "Gitea", "bitbucket": "Bitbucket",
+              "bitbucket_server": "Bitbucket Data Center"}[cfg.provider],
         **extra
     )
 
@@ -72,6 +73,12 @@ def make_provider(cfg: ForgeConfig, limiter: Optional[Limiter] = None) -> Provid
     if cfg.provider == "gitlab":
         from .providers.gitlab import GitLabProvider
         return GitLabProvider(cfg, limiter)
+    if cfg.provider == "bitbucket":
+        from .providers.bitbucket import BitbucketProvider
+        return BitbucketProvider(cfg, limiter)
+    if cfg.provider == "bitbucket_server":
+        from .providers.bitbucket_server import BitbucketServerProvider
+        return BitbucketServerProvider(cfg, limiter)
     from .providers.gitea import GiteaProvider
     return GiteaProvider(cfg, limiter)
 

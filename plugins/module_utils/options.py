@@ -44,8 +44,8 @@ SYNC_DOORS = frozenset((BULK_CLONE, CONSOLE, ACTION, ROLE))
 
 ENV_PREFIX = "BULK_CLONE_"
 
-PROVIDERS = ("github", "gitlab", "gitea")
-OWNER_KINDS = ("auto", "org", "user", "group", "self", "installation")
+PROVIDERS = ("github", "gitlab", "gitea", "bitbucket", "bitbucket_server")
+OWNER_KINDS = ("auto", "org", "user", "group", "self", "installation", "workspace", "project")
 STRATEGIES = ("clone", "fetch", "pull", "reset", "mirror")
 MODES = ("include", "exclude", "only")
 VISIBILITIES = ("public", "private", "internal")
@@ -118,11 +118,13 @@ OPTIONS: Tuple[Option, ...] = (
     # --- the forge ---------------------------------------------------------------
     _o("provider", "str", "which kind of forge", default="github",
        choices=PROVIDERS, doors=LISTING_DOORS, group="forge"),
-    _o("api_url", "str", "base URL of the forge's API (default https://api.github.com or https://gitlab.com; "
-                         "required for gitea)",
+    _o("api_url", "str", "base URL of the forge's API (default https://api.github.com, https://gitlab.com or "
+                         "https://api.bitbucket.org/2.0; required for gitea and bitbucket_server)",
        aliases=("url",), doors=LISTING_DOORS, group="forge"),
     _o("token", "str", "token for the API and, through the process environment only, for git",
        secret=True, doors=LISTING_DOORS, group="forge", required=(ACTION,)),
+    _o("username", "str", "Bitbucket: the account email (Cloud API token) or user name (Data Center) that turns "
+                          "the token into a Basic login", doors=LISTING_DOORS, group="forge"),
     _o("app_id", "str", "GitHub App id, to authenticate as an installation instead of with a token",
        doors=LISTING_DOORS, group="forge"),
     _o("app_private_key", "str", "PEM private key of the GitHub App", secret=True, doors=LISTING_DOORS,
@@ -250,6 +252,8 @@ TOKEN_ENV: Dict[str, Tuple[str, ...]] = {
     "github": ("BULK_CLONE_TOKEN", "GITHUB_TOKEN", "GH_TOKEN"),
     "gitlab": ("BULK_CLONE_TOKEN", "GITLAB_TOKEN"),
     "gitea": ("BULK_CLONE_TOKEN", "GITEA_TOKEN"),
+    "bitbucket": ("BULK_CLONE_TOKEN", "BITBUCKET_TOKEN"),
+    "bitbucket_server": ("BULK_CLONE_TOKEN", "BITBUCKET_TOKEN"),
 }
 
 
@@ -282,7 +286,10 @@ def _copy(value: Any) -> Any:
 # Constraints among options, for AnsibleModule and for the other doors alike.
 MUTUALLY_EXCLUSIVE: Tuple[Tuple[str, ...], ...] = (("token", "app_id"),)
 REQUIRED_TOGETHER: Tuple[Tuple[str, ...], ...] = (("app_id", "app_private_key", "app_installation_id"),)
-REQUIRED_IF: Tuple[Tuple[str, Any, Tuple[str, ...]], ...] = (("provider", "gitea", ("api_url",)),)
+REQUIRED_IF: Tuple[Tuple[str, Any, Tuple[str, ...]], ...] = (
+    ("provider", "gitea", ("api_url",)),
+    ("provider", "bitbucket_server", ("api_url",)),
+)
 
 
 # ---------------------------------------------------------------------------

@@ -16,12 +16,12 @@ from typing import Any, Dict, Optional, Tuple
 
 @dataclass(frozen=True)
 class Repo:
-    provider: str                 # github | gitlab | gitea
+    provider: str                 # github | gitlab | gitea | bitbucket | bitbucket_server
     host: str                     # host[:port] of the forge, e.g. github.com
     owner: str                    # the owner that was listed (org, group path, user)
     name: str                     # the repo's own name (last path segment)
     full_path: str                # owner/name; GitLab: group/sub/name
-    id: int                       # the forge's stable numeric id
+    id: int                       # the forge's stable numeric id (Bitbucket Cloud: derived from its uuid)
     clone_url: str                # https
     ssh_url: str = ""
     web_url: str = ""
@@ -35,7 +35,9 @@ class Repo:
     language: Optional[str] = None
     size_kb: int = 0
     # The forge's own "something changed" marker: GitHub pushed_at, GitLab
-    # last_activity_at, Gitea updated_at. Opaque: only compared for equality.
+    # last_activity_at, Gitea updated_at, Bitbucket Cloud updated_on; ""
+    # where the forge has none (Bitbucket Data Center): then git is asked.
+    # Opaque: only compared for equality.
     marker: str = ""
 
     @property

@@ -8,14 +8,15 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: bulk_clone
-short_description: Clone and keep in sync every repository of GitHub, GitLab and Gitea owners
+short_description: Clone and keep in sync every repository of GitHub, GitLab, Gitea and Bitbucket owners
 version_added: 0.1.0
 description:
   - Clones every selected repository of organizations, GitLab groups (subgroups kept as folders)
     or users under O(dest), and keeps the clones in sync on later runs.
   - Does the least work that is correct. A repository the forge reports unchanged since the last
-    good sync (GitHub C(pushed_at), GitLab C(last_activity_at), Gitea C(updated_at)) gets no git
-    process at all.
+    good sync (GitHub C(pushed_at), GitLab C(last_activity_at), Gitea C(updated_at), Bitbucket Cloud
+    C(updated_on)) gets no git process at all. Bitbucket Data Center lists no such marker, so its
+    repositories are fetched on every run.
   - Resumable. Each finished repository is recorded in a state journal as it completes, and clones
     are built in a temporary folder and moved into place only when complete, so a run killed at
     any point and started again redoes nothing already done and never takes a half clone for a
@@ -242,6 +243,22 @@ EXAMPLES = r'''
     progress_file: /tmp/bulk-clone-progress.json
   async: 7200
   poll: 0
+
+- name: A Bitbucket Cloud workspace, with an Atlassian API token and the account email
+  gizzahub.bulk_clone.bulk_clone:
+    provider: bitbucket
+    owners: acme
+    username: you@example.com
+    token: "{{ bitbucket_api_token }}"
+    dest: ~/src/bitbucket
+
+- name: Bitbucket Data Center projects and a personal project, with an HTTP access token
+  gizzahub.bulk_clone.bulk_clone:
+    provider: bitbucket_server
+    api_url: https://bitbucket.example.com
+    owners: [PLATFORM, "~jdoe"]
+    token: "{{ bitbucket_http_access_token }}"
+    dest: /srv/src/bitbucket
 '''
 
 RETURN = r'''

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r'''
 module: org_repos_info
-short_description: List every repository of GitHub, GitLab and Gitea owners
+short_description: List every repository of GitHub, GitLab, Gitea and Bitbucket owners
 version_added: 0.1.0
 description:
   - Lists the repositories of organizations, GitLab groups (with all their subgroups) or users,
@@ -70,6 +70,13 @@ EXAMPLES = r'''
     owners: big-org
     api: graphql
     shard: "1/4"
+
+- name: The repositories of a Bitbucket Cloud workspace, with a workspace access token
+  gizzahub.bulk_clone.org_repos:
+    provider: bitbucket
+    owners: acme
+    token: "{{ bitbucket_workspace_token }}"
+    fields: [full_path, clone_url, marker]
 '''
 
 RETURN = r'''

@@ -2,16 +2,21 @@
 # Copyright (c) 2026 gizzahub developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""A local forge: GitHub REST + GraphQL, GitLab v4, Gitea v1 and real git
-over smart HTTP, on 127.0.0.1, for integration tests, benchmarks and demos.
+"""A local forge: GitHub REST + GraphQL, GitLab v4, Gitea v1, Bitbucket Cloud
+2.0, Bitbucket Data Center 1.0 and real git over smart HTTP, on 127.0.0.1,
+for integration tests, benchmarks and demos.
 
     from tests.forge import Forge, ForgeClient, ForgeProcess
     with Forge(specs=["github:acme:500", "gitlab:platform:60", "gitea:tools:20"]) as forge:
-        forge.github_api, forge.github_graphql, forge.gitlab_url, forge.gitea_api
+        forge.github_api, forge.github_graphql, forge.gitlab_url, forge.gitea_api,
+        forge.bitbucket_api, forge.bitbucket_server_url
 
 Spec grammar: ``SERVICE:OWNER:COUNT[:opt=v,...]``
-    SERVICE  github | github-user | gitlab | gitlab-user | gitea | gitea-user
-             (github/gitea: an organization; gitlab: a group; *-user: a user)
+    SERVICE  github | github-user | gitlab | gitlab-user | gitea | gitea-user |
+             bitbucket | bitbucket-server | bitbucket-server-user
+             (github/gitea: an organization; gitlab: a group; *-user: a user;
+             bitbucket: a Cloud workspace; bitbucket-server: a Data Center
+             project key; bitbucket-server-user: a personal project, ~USER)
     OWNER    login, or for gitlab a group path that may be nested (a/b); parents
              are created as needed
     COUNT    number of repos (0 is fine: an empty owner)
@@ -19,6 +24,8 @@ Spec grammar: ``SERVICE:OWNER:COUNT[:opt=v,...]``
              flat=1   gitlab group without subgroups; otherwise GROUP,
                       GROUP/sub-a, GROUP/sub-a/deep, GROUP/sub-b are created
                       and the projects spread round-robin over them
+             projects=K  bitbucket workspace: the repos spread round-robin
+                      over K projects PRJ0..PRJ(K-1) (default 1)
              shared=K gitlab group: K of forge-admin's projects are shared
                       with it, so /groups/:id/projects lists them unless
                       with_shared=false (GitLab's default is true); they are
@@ -46,16 +53,31 @@ GitLab last_activity_at, Gitea updated_at, as the API renders them),
 clone_url, topics, language, head (sha of the default branch), big.
 
 Git URLs: GitHub ``{url}/{owner}/{name}.git``, GitLab ``{url}/gitlab/{path}.git``,
-Gitea ``{url}/gitea/{owner}/{name}.git``. Private repos need the token (Basic
+Gitea ``{url}/gitea/{owner}/{name}.git``, Bitbucket Cloud
+``{url}/bitbucket/{ws}/{slug}.git``, Data Center ``{url}/bbs/scm/{key}/{slug}.git``
+(key in lower case). Private repos need the token (Basic
 password or user, ``Bearer``/``token`` header); the answer is 401 with
 ``WWW-Authenticate: Basic realm="forge"`` otherwise.
 
+Bitbucket repos have lower-case slugs, no topics; Cloud repos are never
+archived and carry ``uuid`` and ``project`` in the truth; Data Center repos
+have no marker (""), no language. Bitbucket credentials follow Bitbucket's
+rules (see bitbucket_auth.py): Cloud access tokens are the forge's tokens
+(Bearer; git user x-token-auth), Cloud API tokens are
+``bitbucket_api_tokens`` of forge-admin (Basic forge-admin@forge.test; git
+user forge-admin or x-bitbucket-api-token-auth), ``bitbucket_app_passwords``
+are always refused; Data Center takes the forge's tokens as Bearer or Basic
+with the token's login.
+
 Counters (``forge.counters()``): api:github:list, api:github:rest,
 api:github:graphql, api:gitlab, api:gitlab:list, api:gitea, api:gitea:list,
+api:bitbucket, api:bitbucket:list, api:bitbucket-server,
+api:bitbucket-server:list,
 git:info-refs, git:upload-pack, git:receive-pack, status:<code>, bytes:sent.
 
 Faults (``forge.inject(dict) -> id``; ``forge.clear_faults()``). Common keys:
-    kind, service (github|gitlab|gitea|git; GraphQL is github), path (regex
+    kind, service (github|gitlab|gitea|bitbucket|bitbucket-server|git;
+    GraphQL is github), path (regex
     searched in the raw request target, path?query), after (fire from the Nth
     matching request, 1-based, default 1), times (default 1; -1 forever).
 Kinds and their own keys:
@@ -68,6 +90,8 @@ Kinds and their own keys:
     gitlab_429  retry_after (s, default 1) or retry_after_date (seconds from now,
                 sent as an HTTP date; or a literal string); form="endpoint" for
                 the per-endpoint JSON body without RateLimit headers
+    bitbucket_429  Bitbucket Cloud's 429 "Rate limit for this resource has been
+                exceeded", no Retry-After
     status      status (500), body (dict -> JSON, str -> text), headers (dict)
     truncate    valid headers, JSON body cut in half
     slow        seconds (2) before answering normally
@@ -99,7 +123,9 @@ Constructor options (also --flags of ``python -m tests.forge`` and keyword
 arguments of ForgeProcess): activity_granularity (GitLab last_activity_at
 moves only when older than this, default 3600 s), gitea_max_items (50),
 gitea_default_limit (30), app_id (check the JWT's iss; default: any),
-app_token_lifetime (3600 s), admin_repos (3).
+app_token_lifetime (3600 s), admin_repos (3), bitbucket_api_tokens (()),
+bitbucket_app_passwords (()), bitbucket_server_max_limit (1000; Data
+Center's cap on `limit`).
 
 A stranger's host for those two: ``tests.forge.capture.CaptureServer`` records
 every request (line, headers, body) and answers 401 with a Basic challenge;
@@ -107,9 +133,12 @@ every request (line, headers, body) and answers 401 with a Basic challenge;
 credential.
 
 Served API surface: see github_rest.py, github_graphql.py (the GraphQL schema
-subset and query language subset), gitlab_api.py, gitea_api.py, githttp.py.
+subset and query language subset), gitlab_api.py, gitea_api.py,
+bitbucket_api.py, bitbucket_server_api.py, githttp.py.
 Budgets: GitHub 5,000/h per token for core and graphql separately (60/h
-anonymous), GitLab 2,000/min per token; ``set_rate_limit(...)`` changes them,
+anonymous), GitLab 2,000/min per token, Bitbucket Cloud 1,000 per rolling
+hour per caller (60 anonymous); ``set_rate_limit(...)`` changes them
+(service="bitbucket": reset_in is the rolling window's length),
 ``reset_rate_limits()`` restores them.
 """
 

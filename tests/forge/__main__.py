@@ -5,7 +5,8 @@
 """`python -m tests.forge --spec github:acme:50 ...`: serve until SIGTERM/SIGINT.
 
 Prints ONE JSON line on stdout once ready:
-{"url", "github_api", "github_graphql", "gitlab_url", "gitea_api", "root", "tokens", "build_seconds"}
+{"url", "github_api", "github_graphql", "gitlab_url", "gitea_api", "bitbucket_api", "bitbucket_server_url",
+ "root", "tokens", "build_seconds"}
 """
 
 from __future__ import annotations
@@ -33,12 +34,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("--app-id", default=None)
     parser.add_argument("--app-token-lifetime", type=int, default=3600)
     parser.add_argument("--admin-repos", type=int, default=3)
+    parser.add_argument("--bitbucket-api-tokens", default="", help="comma-separated Atlassian API tokens of forge-admin")
+    parser.add_argument("--bitbucket-app-passwords", default="", help="comma-separated app passwords (all refused)")
+    parser.add_argument("--bitbucket-server-max-limit", type=int, default=1000)
     args = parser.parse_args(argv)
 
     forge = Forge(specs=args.spec, root=args.root, tokens=tuple(args.token) or ("forge-token",),
                   host=args.host, port=args.port, activity_granularity=args.activity_granularity,
                   gitea_max_items=args.gitea_max_items, gitea_default_limit=args.gitea_default_limit,
-                  app_id=args.app_id, app_token_lifetime=args.app_token_lifetime, admin_repos=args.admin_repos)
+                  app_id=args.app_id, app_token_lifetime=args.app_token_lifetime, admin_repos=args.admin_repos,
+                  bitbucket_api_tokens=args.bitbucket_api_tokens, bitbucket_app_passwords=args.bitbucket_app_passwords,
+                  bitbucket_server_max_limit=args.bitbucket_server_max_limit)
     done = threading.Event()
 
     def on_signal(signum: int, frame: object) -> None:

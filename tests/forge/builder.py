@@ -61,6 +61,9 @@ def add_to_owner(state: ForgeState, spec: OwnerSpec, count: int) -> Tuple[List[F
         wants_big = big_left > 0 and not traits(spec.service, index).empty
         repo, repo_plans = new_repo(state, spec.service, namespaces[index % len(namespaces)], index,
                                     wants_big, first_id)
+        if spec.service == "bitbucket":
+            # bitbucket:WS:N:projects=K spreads the repos over K projects.
+            repo.project = bitbucket_project_key(index, int(spec.opts.get("projects", "1") or 1))
         if wants_big:
             big_left -= 1
         if first_id is None:
@@ -69,6 +72,11 @@ def add_to_owner(state: ForgeState, spec: OwnerSpec, count: int) -> Tuple[List[F
         plans.extend(repo_plans)
     state.spec_counts[key] = start + count
     return repos, plans
+
+
+def bitbucket_project_key(index: int, projects: int) -> str:
+    """Every Bitbucket Cloud repository belongs to a project: PRJ0, PRJ1, ..."""
+    return "PRJ%d" % (index % max(1, projects))
 
 
 def publish(state: ForgeState, store: GitStore, repos: List[ForgeRepo], plans: List[CommitPlan]) -> None:

@@ -53,25 +53,29 @@ def traits(service: str, index: int) -> Traits:
     display = name
     if service == "gitlab" and i % 9 == 4:
         display = name.replace("-", " ").replace("_", " ").title()
+    if service in ("bitbucket", "bitbucket-server"):
+        # Bitbucket slugifies the name it was given: the slug (the URL and
+        # folder name) is lower case, the display name keeps its capitals.
+        name = name.lower()
     visibility = "public"
     if i % 5 == 1:
         visibility = "private"
     elif service == "gitlab" and i % 7 == 2:
         visibility = "internal"
-    n_topics = i % 4
+    n_topics = 0 if service in ("bitbucket", "bitbucket-server") else i % 4   # Bitbucket has no topics
     topics = tuple(sorted({TOPICS[(i + k * 5) % len(TOPICS)] for k in range(n_topics)}))
     return Traits(
         name=name,
         display_name=display,
         visibility=visibility,
-        archived=(i % 11 == 3),
+        archived=(i % 11 == 3 and service != "bitbucket"),   # Bitbucket Cloud has no archiving
         fork=(i % 13 == 5),
         disabled=(service == "github" and i % 97 == 50),
         empty=(i % 23 == 7),
         mirror=(service == "gitea" and i % 31 == 17),
         default_branch=BRANCHES[i % len(BRANCHES)],
         topics=topics,
-        language=LANGUAGES[i % len(LANGUAGES)],
+        language=None if service == "bitbucket-server" else LANGUAGES[i % len(LANGUAGES)],
         description="%s component number %d" % (word, i),
     )
 

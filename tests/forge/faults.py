@@ -6,9 +6,11 @@
 
 Schema (a dict; see tests/forge/__init__.py for each kind's own keys):
   kind     secondary | primary | status | truncate | slow | gitlab_429 |
-           graphql_rate_limited | reset_pack | stall_pack | git_status | mutate |
-           drop_field | strip_link | git_redirect | foreign_clone_url | api_redirect
-  service  github | gitlab | gitea | git   (GraphQL counts as github)
+           bitbucket_429 | graphql_rate_limited | reset_pack | stall_pack |
+           git_status | mutate | drop_field | strip_link | git_redirect |
+           foreign_clone_url | api_redirect
+  service  github | gitlab | gitea | bitbucket | bitbucket-server | git
+           (GraphQL counts as github)
   path     optional regex, searched in the raw request target (path?query)
   after    fire starting with the Nth matching request (1-based, default 1)
   times    how many times to fire (default 1; -1 = forever)
@@ -22,18 +24,20 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional
 
+BB = ("bitbucket", "bitbucket-server")
 KINDS = {
     "secondary": ("github",),
     "primary": ("github",),
     "graphql_rate_limited": ("github",),
     "gitlab_429": ("gitlab",),
-    "status": ("github", "gitlab", "gitea", "git"),
-    "truncate": ("github", "gitlab", "gitea"),
-    "drop_field": ("github", "gitlab", "gitea"),
+    "bitbucket_429": ("bitbucket",),
+    "status": ("github", "gitlab", "gitea", "git") + BB,
+    "truncate": ("github", "gitlab", "gitea") + BB,
+    "drop_field": ("github", "gitlab", "gitea") + BB,
     "strip_link": ("github", "gitlab", "gitea"),
     "api_redirect": ("github", "gitlab", "gitea"),   # see api_capture.py
-    "slow": ("github", "gitlab", "gitea", "git"),
-    "mutate": ("github", "gitlab", "gitea", "git"),
+    "slow": ("github", "gitlab", "gitea", "git") + BB,
+    "mutate": ("github", "gitlab", "gitea", "git") + BB,
     "reset_pack": ("git",),
     "stall_pack": ("git",),
     "git_status": ("git",),

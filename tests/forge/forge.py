@@ -20,6 +20,9 @@ import urllib.parse
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from .auth import TokenBook
+from .bitbucket_api import BitbucketCloudApi, clone_href as bitbucket_clone_href, cloud_uuid, updated_on
+from .bitbucket_auth import BitbucketAuth, Refused, RollingBudgets, as_list
+from .bitbucket_server_api import BitbucketServerApi, clone_href as bitbucket_server_clone_href
 from .budgets import Budgets, Policy
 from .builder import add_to_owner, ensure_push_namespace, populate
 from .data import push_commit, refs_for
@@ -30,12 +33,14 @@ from .github_rest import GitHubRest
 from .gitea_api import GiteaApi
 from .gitlab_api import GitLabApi
 from .gitstore import GitStore
-from .specs import OwnerSpec, parse_specs
+from .specs import BITBUCKET_SERVICES, OwnerSpec, parse_specs
 from .state import PUSH_OWNER, ForgeRepo, ForgeState, iso
 from .urls import ForgeUrls
 from .web import Request, Response, json_response, make_server, text_response
 
 SERVICES = ("github", "gitlab", "gitea")
+BITBUCKET_GIT_DENIED = ("You may not have access to this repository or it no longer exists in this workspace. "
+                        "If you think this repository exists and you have access, make sure you are authenticated.\n")
 
 
 def drop_field(body: bytes, name: str) -> bytes:
@@ -45,7 +50,11 @@ def drop_field(body: bytes, name: str) -> bytes:
         data = json.loads(body.decode("utf-8"))
     except ValueError:
         return body
-    rows = data.get("repositories", [data]) if isinstance(data, dict) else data
+    if isinstance(data, dict):
+        # GitHub's installation list, Bitbucket's pages ("values"), or one object.
+        rows = data.get("repositories") or data.get("values") or [data]
+    else:
+        rows = data
     for row in rows if isinstance(rows, list) else []:
         if isinstance(row, dict):
             row.pop(name, None)
@@ -127,7 +136,9 @@ class Forge(ForgeUrls):
     def __init__(self, specs: Sequence[str] = (), root: Optional[str] = None,
                  tokens: Sequence[str] = ("forge-token",), host: str = "127.0.0.1", port: int = 0,
                  activity_granularity: int = 3600, gitea_max_items: int = 50, gitea_default_limit: int = 30,
-                 app_id: Optional[str] = None, app_token_lifetime: int = 3600, admin_repos: int = 3) -> None:
+                 app_id: Optional[str] = None, app_token_lifetime: int = 3600, admin_repos: int = 3,
+                 bitbucket_api_tokens: Sequence[str] = (), bitbucket_app_passwords: Sequence[str] = (),
+                 bitbucket_server_max_limit: int = 1000) -> None:
         self.specs: List[OwnerSpec] = parse_specs(specs)
         self._own_root = root is None
         self.root = os.path.abspath(root) if root else tempfile.mkdtemp(prefix="forge-")
@@ -137,6 +148,9 @@ class Forge(ForgeUrls):
         self.gitea_default_limit = gitea_default_limit
         self.admin_repos = admin_repos
         self.tokens = TokenBook(tokens, app_id=app_id, app_token_lifetime=app_token_lifetime)
+        self.bitbucket_auth = BitbucketAuth(self.tokens, as_list(bitbucket_api_tokens),
+                                            as_list(bitbucket_app_passwords))
+        self.bitbucket_server_max_limit = int(bitbucket_server_max_limit)
         self.state = ForgeState()
         self.store = GitStore(self.root)
         self.faults = FaultBook()
@@ -154,6 +168,8 @@ class Forge(ForgeUrls):
         self.graphql = GitHubGraphQL(self)
         self.gitlab = GitLabApi(self)
         self.gitea = GiteaApi(self)
+        self.bitbucket = BitbucketCloudApi(self)
+        self.bitbucket_server = BitbucketServerApi(self)
         self.git = GitHttp(self)
 
     # -- lifecycle ---------------------------------------------------------
@@ -195,7 +211,8 @@ class Forge(ForgeUrls):
 
     def info(self) -> Dict[str, Any]:
         return {"url": self.url, "github_api": self.github_api, "github_graphql": self.github_graphql,
-                "gitlab_url": self.gitlab_url, "gitea_api": self.gitea_api, "root": self.root,
+                "gitlab_url": self.gitlab_url, "gitea_api": self.gitea_api, "bitbucket_api": self.bitbucket_api,
+                "bitbucket_server_url": self.bitbucket_server_url, "root": self.root,
                 "tokens": list(self.tokens.tokens)}
 
     # -- request dispatch --------------------------------------------------
@@ -241,19 +258,54 @@ class Forge(ForgeUrls):
             if self.gitea.is_list(sub):
                 self.count("api:gitea:list")
             return self._api("gitea", req, lambda f: self.gitea.handle(req, sub, f))
+        if path.startswith("/bitbucket/2.0/"):
+            sub = path[len("/bitbucket/2.0"):]
+            self.count("api:bitbucket")
+            if self.bitbucket.is_list(sub):
+                self.count("api:bitbucket:list")
+            return self._api("bitbucket", req, lambda f: self.bitbucket.handle(req, sub, f))
+        for rest in ("/bbs/rest/api/1.0/", "/bbs/rest/api/latest/"):
+            if path.startswith(rest):
+                sub = path[len(rest) - 1:]
+                self.count("api:bitbucket-server")
+                if self.bitbucket_server.is_list(sub):
+                    self.count("api:bitbucket-server:list")
+                return self._api("bitbucket-server", req, lambda f: self.bitbucket_server.handle(req, sub, f))
         target = parse_git_path(path, req.query_string)
         if target is None:
             return text_response(404, "Not Found\n")
         op = self.git.counter_name(target)
         self.count("git:" + op)
         self.count_git(target.service, target.full_path, op)
+        valid = None
+        if target.service in BITBUCKET_SERVICES:
+            denied, valid = self._bitbucket_git_gate(req, target)
+            if denied is not None:
+                return denied
         fault = self.faults.match("git", req.target, carries_pack(target, req.body))
         if fault is not None and fault.kind == "git_redirect":
             return git_redirect(fault, req)
         early = self._generic_fault(fault)
         if early is not None:
             return early
-        return self.git.handle(req, target, fault)
+        return self.git.handle(req, target, fault, valid=valid)
+
+    def _bitbucket_git_gate(self, req: Request, target: Any) -> Any:
+        """Bitbucket's own rules for git credentials (see bitbucket_auth.py):
+        (a 401 to send, or None and whether the caller is authenticated)."""
+        cloud = target.service == "bitbucket"
+        challenge = ("WWW-Authenticate", 'Basic realm="Bitbucket.org HTTP"') if cloud else \
+            ("WWW-Authenticate", 'Basic realm="forge"')
+        text = BITBUCKET_GIT_DENIED if cloud else "Authentication failed\n"
+        try:
+            who = self.bitbucket_auth.cloud_git(req) if cloud else self.bitbucket_auth.server(req)
+        except Refused:
+            return text_response(401, text, [challenge]), False
+        with self.state.lock:
+            repo = self.state.get(target.service, target.full_path)
+        if who is None and repo is not None and repo.private:
+            return text_response(401, text, [challenge]), False
+        return None, who is not None
 
     def _api(self, service: str, req: Request, answer: Any) -> Response:
         fault = self.faults.match(service, req.target)
@@ -347,6 +399,8 @@ class Forge(ForgeUrls):
                                   anonymous={"core": Policy(60, 3600), "graphql": Policy(0, 3600),
                                              "search": Policy(10, 60)})
         self.gl_budgets = Budgets({"api": Policy(2000, 60)}, anonymous={"api": Policy(500, 60)})
+        # Bitbucket Cloud: a rolling hour, 1,000 requests per caller, 60 per IP anonymously.
+        self.bb_budgets = RollingBudgets()
 
     def set_rate_limit(self, service: str = "github", limit: int = 5000, remaining: Optional[int] = None,
                        reset_in: float = 3600, resource: str = "core", token: Optional[str] = None) -> None:
@@ -355,12 +409,19 @@ class Forge(ForgeUrls):
             self.gh_budgets.configure(resource, limit, remaining, reset_in, who)
         elif service == "gitlab":
             self.gl_budgets.configure("api", limit, remaining, reset_in, who)
+        elif service == "bitbucket":
+            # reset_in is the length of Bitbucket's rolling window here.
+            self.bb_budgets.configure(limit, remaining, reset_in, who)
         else:
-            raise ValueError("rate limits exist for github and gitlab, not %r" % service)
+            raise ValueError("rate limits exist for github, gitlab and bitbucket, not %r" % service)
 
     # -- ground truth ------------------------------------------------------
     def clone_url(self, repo: ForgeRepo, base: Optional[str] = None) -> str:
         base = base or self.url
+        if repo.service == "bitbucket":
+            return bitbucket_clone_href(base, repo)
+        if repo.service == "bitbucket-server":
+            return bitbucket_server_clone_href(base, repo)
         prefix = {"github": "", "gitlab": "/gitlab", "gitea": "/gitea"}[repo.service]
         return "%s%s/%s.git" % (base, prefix, repo.full_path)
 
@@ -369,9 +430,20 @@ class Forge(ForgeUrls):
             return iso(repo.pushed_at)
         if repo.service == "gitlab":
             return iso(repo.activity_at, millis=True)
+        if repo.service == "bitbucket":
+            return updated_on(repo)
+        if repo.service == "bitbucket-server":
+            return ""                        # Data Center lists no update time
         return iso(repo.updated_at)
 
     def repo_truth(self, repo: ForgeRepo) -> Dict[str, Any]:
+        truth = self._repo_truth(repo)
+        if repo.service == "bitbucket":
+            truth.update(uuid=cloud_uuid("repository", repo.id), project=repo.project or "PRJ0",
+                         language=(repo.language or "").lower() or None)
+        return truth
+
+    def _repo_truth(self, repo: ForgeRepo) -> Dict[str, Any]:
         return {"id": repo.id, "full_path": repo.full_path, "name": repo.name, "owner": repo.namespace,
                 "private": repo.private, "visibility": repo.visibility, "archived": repo.archived,
                 "fork": repo.fork, "empty": repo.empty, "disabled": repo.disabled,

@@ -11,7 +11,9 @@ HTTP_CONTENT_ENCODING, and turn the CGI `Status:` header into a status line.
 Answers are streamed with chunked encoding so big packs never sit in memory.
 
 URL layout: GitHub `/{owner}/{name}.git`, GitLab `/gitlab/{full/path}.git`,
-Gitea `/gitea/{owner}/{name}.git`; each maps to the repo's id-keyed dir.
+Gitea `/gitea/{owner}/{name}.git`, Bitbucket Cloud `/bitbucket/{ws}/{slug}.git`,
+Bitbucket Data Center `/bbs/scm/{key}/{slug}.git`; each maps to the repo's
+id-keyed dir.
 """
 
 from __future__ import annotations
@@ -46,7 +48,8 @@ class GitTarget:
 def parse_git_path(path: str, query: str) -> Optional[GitTarget]:
     raw = urllib.parse.unquote(path)
     service = "github"
-    for prefix, name in (("/gitlab/", "gitlab"), ("/gitea/", "gitea")):
+    for prefix, name in (("/gitlab/", "gitlab"), ("/gitea/", "gitea"), ("/bitbucket/", "bitbucket"),
+                         ("/bbs/scm/", "bitbucket-server")):
         if raw.startswith(prefix):
             service, raw = name, raw[len(prefix) - 1:]
             break
@@ -85,9 +88,11 @@ class GitHttp:
     def counter_name(self, target: GitTarget) -> str:
         return {"info-refs": "info-refs", "receive-pack-refs": "info-refs"}.get(target.op, target.op)
 
-    def handle(self, req: Request, target: GitTarget, fault: Any) -> Response:
-        creds = credentials(req)
-        valid = self.app.tokens.is_valid(creds)
+    def handle(self, req: Request, target: GitTarget, fault: Any, valid: Optional[bool] = None) -> Response:
+        """`valid`: whether the caller is authenticated, when the service
+        decided it by its own rules (Bitbucket); else any known token counts."""
+        if valid is None:
+            valid = self.app.tokens.is_valid(credentials(req))
         pushing = target.op in ("receive-pack", "receive-pack-refs")
         with self.state.lock:
             repo = self.state.get(target.service, target.full_path)

@@ -14,15 +14,28 @@ import re
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List
 
+# Services that also get the admin user's repos and the push-to-create owner.
 SERVICES = ("github", "gitlab", "gitea")
+# Bitbucket Cloud (workspaces) and Data Center (projects, ~user personal projects).
+BITBUCKET_SERVICES = ("bitbucket", "bitbucket-server")
+ALL_SERVICES = SERVICES + BITBUCKET_SERVICES
 _OWNER_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*(/[A-Za-z0-9][A-Za-z0-9._-]*)*$")
+# The spec's SERVICE word -> (service, owner kind).
+_WORDS = {
+    "github": ("github", "org"), "github-user": ("github", "user"),
+    "gitlab": ("gitlab", "group"), "gitlab-user": ("gitlab", "user"),
+    "gitea": ("gitea", "org"), "gitea-user": ("gitea", "user"),
+    "bitbucket": ("bitbucket", "workspace"),
+    "bitbucket-server": ("bitbucket-server", "project"),
+    "bitbucket-server-user": ("bitbucket-server", "user"),
+}
 
 
 @dataclass(frozen=True)
 class OwnerSpec:
-    service: str          # github | gitlab | gitea
-    kind: str             # org | user | group
-    owner: str            # login, or GitLab group full path
+    service: str          # github | gitlab | gitea | bitbucket | bitbucket-server
+    kind: str             # org | user | group | workspace | project
+    owner: str            # login, GitLab group full path, workspace, project key or ~user
     count: int
     opts: Dict[str, str] = field(default_factory=dict)
 
@@ -40,11 +53,13 @@ def parse_spec(text: str) -> OwnerSpec:
     if len(parts) not in (3, 4):
         raise ValueError("bad forge spec %r: want SERVICE:OWNER:COUNT[:opt=v,...]" % text)
     service_word, owner, count_text = parts[0], parts[1], parts[2]
-    service, _, suffix = service_word.partition("-")
-    if service not in SERVICES or suffix not in ("", "user"):
-        raise ValueError("bad forge spec %r: service must be one of github, github-user, gitlab, "
-                         "gitlab-user, gitea, gitea-user" % text)
-    if not _OWNER_RE.match(owner) or ("/" in owner and (service != "gitlab" or suffix)):
+    if service_word not in _WORDS:
+        raise ValueError("bad forge spec %r: service must be one of %s" % (text, ", ".join(_WORDS)))
+    service, kind = _WORDS[service_word]
+    if service_word == "bitbucket-server-user":
+        owner = "~" + owner.lstrip("~")        # a personal project's key is ~USER
+    bare = owner[1:] if kind == "user" and service == "bitbucket-server" else owner
+    if not _OWNER_RE.match(bare) or ("/" in owner and (service != "gitlab" or kind == "user")):
         raise ValueError("bad forge spec %r: owner %r is not a valid name" % (text, owner))
     try:
         count = int(count_text)
@@ -59,10 +74,6 @@ def parse_spec(text: str) -> OwnerSpec:
             if not sep:
                 raise ValueError("bad forge spec %r: option %r needs a value (opt=v)" % (text, item))
             opts[key.strip()] = value.strip()
-    if suffix == "user":
-        kind = "user"
-    else:
-        kind = "group" if service == "gitlab" else "org"
     return OwnerSpec(service=service, kind=kind, owner=owner, count=count, opts=opts)
 
 

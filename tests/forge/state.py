@@ -16,6 +16,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional, Tuple
 
+from .specs import ALL_SERVICES
+
 SPECIAL_ADMIN = "forge-admin"
 PUSH_OWNER = "mirror-target"
 
@@ -63,6 +65,7 @@ class ForgeRepo:
     pushable: bool = False    # push-to-create repo: its directory is the truth
     forked_from: Optional[int] = None
     changes: int = 0
+    project: str = ""         # Bitbucket Cloud: the key of the project holding the repo
 
     @property
     def full_path(self) -> str:
@@ -91,16 +94,16 @@ class ForgeState:
     def __init__(self) -> None:
         self.lock = threading.RLock()
         self.version = 0
-        self.repos: Dict[str, Dict[int, ForgeRepo]] = {"github": {}, "gitlab": {}, "gitea": {}}
+        self.repos: Dict[str, Dict[int, ForgeRepo]] = {s: {} for s in ALL_SERVICES}
         self.owners: Dict[Tuple[str, str], ForgeOwner] = {}
         self.owner_ids: Dict[Tuple[str, int], ForgeOwner] = {}
         self.by_path: Dict[Tuple[str, str], int] = {}
         self.moved: Dict[Tuple[str, str], int] = {}
         self.by_namespace: Dict[Tuple[str, str], List[int]] = {}
         self.spec_counts: Dict[Tuple[str, str], int] = {}   # next index per owner
-        self._next_repo_id = {"github": 1001, "gitlab": 1001, "gitea": 1001}
-        self._next_owner_id = {"github": 101, "gitlab": 101, "gitea": 101}
-        self.seq = {"github": 0, "gitlab": 0, "gitea": 0}
+        self._next_repo_id = {s: 1001 for s in ALL_SERVICES}
+        self._next_owner_id = {s: 101 for s in ALL_SERVICES}
+        self.seq = {s: 0 for s in ALL_SERVICES}
         self._cache: Dict[tuple, List[int]] = {}
         self._cache_version = -1
 

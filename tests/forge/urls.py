@@ -27,3 +27,13 @@ class ForgeUrls:
     @property
     def gitea_api(self) -> str:
         return self.url + "/api/v1"
+
+    @property
+    def bitbucket_api(self) -> str:
+        """Bitbucket Cloud's api_url (api.bitbucket.org/2.0 on the real one)."""
+        return self.url + "/bitbucket/2.0"
+
+    @property
+    def bitbucket_server_url(self) -> str:
+        """Bitbucket Data Center's base URL, with a context path."""
+        return self.url + "/bbs"

@@ -14,7 +14,7 @@ from typing import Dict
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 COLLECTIONS = ROOT / ".venv" / "collections"
-TOKEN_VARIABLES = ("BULK_CLONE_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "GITEA_TOKEN")
+TOKEN_VARIABLES = ("BULK_CLONE_TOKEN", "GITHUB_TOKEN", "GH_TOKEN", "GITLAB_TOKEN", "GITEA_TOKEN", "BITBUCKET_TOKEN")
 
 
 def ansible_env(**extra: str) -> Dict[str, str]:

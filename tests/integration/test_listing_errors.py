@@ -146,8 +146,9 @@ def test_api_url_that_is_not_an_http_url(api_url):
 
 def test_unknown_provider(forge):
     with pytest.raises(ConfigError) as err:
-        list_repos(dict(provider="bitbucket", api_url=forge.url, token=TOKEN), ["acme"], None, {})
-    assert str(err.value) == "provider 'bitbucket' is not supported: use one of github, gitlab, gitea"
+        list_repos(dict(provider="sourcehut", api_url=forge.url, token=TOKEN), ["acme"], None, {})
+    assert str(err.value) == ("provider 'sourcehut' is not supported: use one of github, gitlab, gitea, "
+                              "bitbucket, bitbucket_server")
 
 
 @pytest.mark.parametrize("option", ["include", "exclude"])

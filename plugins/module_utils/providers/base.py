@@ -13,6 +13,7 @@ user can act on.
 
 from __future__ import annotations
 
+import base64
 import json
 import math
 from dataclasses import dataclass, field
@@ -54,13 +55,23 @@ class ListingStats:
 
 @dataclass(frozen=True)
 class GitAuth:
-    """How git proves who it is to this forge: Basic user plus a token.
+    """How git proves who it is to this forge: Basic user plus a token, or
+    the token alone as Bearer (Bitbucket Data Center's project and
+    repository tokens work only that way).
 
     `token` is a callable so that short-lived tokens (GitHub App installation
     tokens) are fetched fresh for each git process.
     """
     username: str
     token: Optional[Callable[[], Optional[str]]] = field(default=None, repr=False)
+    bearer: bool = False
+
+    def header(self, token: str) -> str:
+        """The `Authorization: ...` line git sends (see GitRunner auth_header_for)."""
+        if self.bearer:
+            return "Authorization: Bearer " + token
+        raw = ("%s:%s" % (self.username, token)).encode("utf-8")
+        return "Authorization: Basic " + base64.b64encode(raw).decode("ascii")
 
 
 def page_number(url: Optional[str]) -> Optional[int]:
