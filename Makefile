@@ -17,7 +17,7 @@ venv: $(VENV)/.stamp
 
 # The collection is linked into a collections path so that Ansible finds
 # gizzahub.bulk_clone from this checkout, with no `ansible-galaxy install`.
-$(VENV)/.stamp: pyproject.toml
+$(VENV)/.stamp: pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
