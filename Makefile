@@ -11,7 +11,7 @@ export ANSIBLE_LOCALHOST_WARNING := false
 export ANSIBLE_INVENTORY_UNPARSED_WARNING := false
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: venv test unit integration sanity molecule demo forge bench clean
+.PHONY: venv test lint unit integration sanity molecule demo forge bench clean
 
 venv: $(VENV)/.stamp
 
@@ -26,9 +26,17 @@ $(VENV)/.stamp: pyproject.toml requirements.txt
 	touch $@
 
 test: venv
+	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration
 	$(MAKE) --no-print-directory sanity
 	$(MAKE) --no-print-directory molecule
+
+# What people run or copy (ansible-lint, production profile; .ansible-lint), the
+# changelog and the module docs as docs.ansible.com would render them.
+lint: venv
+	$(VENV)/bin/ansible-lint roles/ examples/ tests/demo/
+	$(VENV)/bin/antsibull-changelog lint
+	$(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs dependent .
 
 unit: venv
 	$(PY) -m pytest -q tests/unit
