@@ -111,9 +111,9 @@ def test_self_test_job_passes_under_act_and_stops_its_forge(self_test):
 @pytest.mark.slow
 def test_first_use_installs_and_every_later_job_reuses(self_test):
     first, second = self_test["runs"]
-    assert [kind for kind, _ in first["installs"]] == ["installing into", "reusing"]
-    assert [kind for kind, _ in second["installs"]] == ["reusing", "reusing"]
-    venvs = {path for run in self_test["runs"] for _, path in run["installs"]}
+    assert [kind for kind, path in first["installs"]] == ["installing into", "reusing"]
+    assert [kind for kind, path in second["installs"]] == ["reusing", "reusing"]
+    venvs = {path for run in self_test["runs"] for kind, path in run["installs"]}
     assert len(venvs) == 1
     (venv,) = venvs
     tool_cache = os.path.join(self_test["cache"], "act", "tool_cache", "bulk-clone")
@@ -123,7 +123,7 @@ def test_first_use_installs_and_every_later_job_reuses(self_test):
 
 @pytest.mark.slow
 def test_the_venv_holds_exactly_the_locked_versions(self_test):
-    (_, venv) = self_test["runs"][0]["installs"][0]
+    venv = self_test["runs"][0]["installs"][0][1]
     probe = ("import importlib.metadata as m, json, platform, sys; print(json.dumps({'dists': {d.metadata['Name']: "
              "d.version for d in m.distributions()}, 'env': {'python_version': '%d.%d' % sys.version_info[:2], "
              "'python_full_version': platform.python_version(), 'implementation_name': sys.implementation.name, "

@@ -120,7 +120,7 @@ def environment(python: str) -> Dict[str, str]:
 
 def pinned_for(lock: List[Tuple[Requirement, List[str]]], name: str, python: str) -> List[Version]:
     env = environment(python)
-    return [Version(next(iter(req.specifier)).version) for req, _ in lock
+    return [Version(next(iter(req.specifier)).version) for req, hashes in lock
             if canonicalize_name(req.name) == canonicalize_name(name)
             and (req.marker is None or req.marker.evaluate(env))]
 
@@ -202,8 +202,8 @@ def test_runtime_dependencies_are_one_list():
     project = pyproject()
     assert "dependencies" in project["project"]["dynamic"] and "dependencies" not in project["project"]
     assert project["tool"]["setuptools"]["dynamic"]["dependencies"] == {"file": ["requirements.txt"]}
-    assert load_yaml("meta/execution-environment.yml")["dependencies"] == {"python": "requirements.txt",
-                                                                            "system": "bindep.txt"}
+    declared = load_yaml("meta/execution-environment.yml")["dependencies"]
+    assert declared == {"python": "requirements.txt", "system": "bindep.txt"}
     names = {canonicalize_name(Requirement(r).name) for r in requirement_lines("requirements.txt")}
     assert names == {"pygithub", "python-gitlab", "backoff", "ratelimit", "jinja2", "requests"}
 
@@ -224,7 +224,8 @@ def test_lock_pins_every_dependency_with_hashes(python):
             pins = pinned_for(lock, req.name, python)
             assert len(pins) == 1, (lock_file, req.name, python, pins)
             assert req.specifier.contains(pins[0]), (req, pins[0])
-        names = [canonicalize_name(r.name) for r, _ in lock if r.marker is None or r.marker.evaluate(environment(python))]
+        names = [canonicalize_name(r.name) for r, hashes in lock
+                 if r.marker is None or r.marker.evaluate(environment(python))]
         assert len(names) == len(set(names)), python
 
 
@@ -262,5 +263,5 @@ def test_image_build_finds_the_collection_requirements(installed):
     data = yaml.safe_load(proc.stdout)
     origin = "  # from collection gizzahub.bulk_clone"
     assert data["python"] == [r + origin for r in requirement_lines("requirements.txt")]
-    assert [s.split("  #")[0] for s in data["system"]] == ["git [platform:rpm platform:dpkg]",
-                                                            "git-lfs [platform:rpm platform:dpkg]"]
+    system = [s.split("  #")[0] for s in data["system"]]
+    assert system == ["git [platform:rpm platform:dpkg]", "git-lfs [platform:rpm platform:dpkg]"]
