@@ -56,7 +56,7 @@ def lock_entries(path: str) -> List[Requirement]:
 
 def requirement_names() -> List[str]:
     with open(os.path.join(REPO_ROOT, "requirements.txt"), encoding="utf-8") as handle:
-        return [Requirement(ln).name for ln in handle if re.match(r"^[A-Za-z0-9]", ln)]
+        return [Requirement(ln.strip()).name for ln in handle if re.match(r"^[A-Za-z0-9]", ln)]
 
 
 def run_self_test(cache: str, shard: int) -> Dict[str, Any]:
