@@ -55,6 +55,7 @@ CLUTTER = [
     "build/lib/bulk_clone_engine/engine.py",
     "bench/results/run.json",
     "gizzahub-bulk_clone-0.0.9.tar.gz",
+    "changelogs/.plugin-cache.yaml",
 ]
 # What is not part of the collection: the repository's CI and tooling, the
 # Python package and the GitHub Action.
@@ -163,7 +164,7 @@ def test_tarball_ships_the_collection_and_no_local_state(tarball):
         names = [m.name[2:] if m.name.startswith("./") else m.name for m in archive.getmembers() if m.isfile()]
     assert os.path.basename(tarball) == "gizzahub-bulk_clone-%s.tar.gz" % read_version()
     leaked = [n for n in names if set(n.split("/")) & NOT_SHIPPED_PARTS or n in NOT_SHIPPED_FILES
-              or ".egg-info/" in n or n.endswith((".pyc", ".tar.gz")) or n.startswith("examples/workflows/")]
+              or ".egg-info/" in n or n.endswith((".pyc", ".tar.gz", ".plugin-cache.yaml")) or n.startswith("examples/workflows/")]
     assert leaked == []
     assert [n for n in MUST_SHIP if n not in names] == []
     # tests/ ships, as community collections ship it (ansible-test runs on the installed tree).
