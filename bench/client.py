@@ -35,13 +35,15 @@ def peak_rss_kb() -> int:
 
 
 def run_listing(job: Dict[str, Any]) -> Dict[str, Any]:
-    from bulk_clone_engine.listing import open_listing
+    from bulk_clone_engine.job import build_job
+    from bulk_clone_engine.listing import make_listing
     from bulk_clone_engine.providers import github as _github  # noqa: F401  (import cost before the baseline)
-    forge = dict(provider=job.get("provider", "github"), api_url=job["api_url"],
-                 token=os.environ.get(TOKEN_ENV), api=job.get("api", "rest"))
+    values = dict(provider=job.get("provider", "github"), api_url=job["api_url"], api=job.get("api", "rest"),
+                  owners=[job["owner"]], owner_kind=job.get("owner_kind", "org"))
     rss_before = peak_rss_kb()
     started = time.monotonic()
-    listing = open_listing(forge, [job["owner"]], job.get("owner_kind", "org"), {})
+    spec = build_job(values, "org_repos")
+    listing = make_listing(spec.forge, spec.owners, spec.selection)
     listed = 0
     for _repo in listing:
         listed += 1
@@ -64,15 +66,16 @@ def run_naive(job: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def run_bulk_clone(job: Dict[str, Any]) -> Dict[str, Any]:
-    from bulk_clone_engine.engine import bulk_clone
+    from bulk_clone_engine.job import build_job, result_of, run_job
     from bulk_clone_engine.providers import github as _github  # noqa: F401
-    forge = dict(provider=job.get("provider", "github"), api_url=job["api_url"],
-                 token=os.environ.get(TOKEN_ENV), api=job.get("api", "rest"))
-    sync = dict(dest=job["dest"], concurrency=job.get("concurrency", 8),
-                strategy=job.get("strategy", "pull"), return_repos="none", max_failures=-1)
+    values = dict(provider=job.get("provider", "github"), api_url=job["api_url"], api=job.get("api", "rest"),
+                  owners=[job["owner"]], owner_kind=job.get("owner_kind", "org"), dest=job["dest"],
+                  concurrency=job.get("concurrency", 8), strategy=job.get("strategy", "pull"),
+                  return_repos="none", max_failures=-1)
     rss_before = peak_rss_kb()
     started = time.monotonic()
-    result = bulk_clone(forge, [job["owner"]], job.get("owner_kind", "org"), {}, sync)
+    spec = build_job(values)
+    result = result_of(run_job(spec), spec)
     seconds = time.monotonic() - started
     return {"counts": result["counts"], "changed": result["changed"], "seconds": seconds,
             "engine_duration": result["duration"], "failures": result["failures"][:5],

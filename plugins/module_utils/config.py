@@ -86,8 +86,13 @@ def build_forge_config(
     secondary_min_wait: Optional[float] = None,
     max_tries: Optional[int] = None,
     retry_base: Optional[float] = None,
+    token_source: str = "token",
 ) -> ForgeConfig:
-    """Check the forge options together and name the one to change."""
+    """Check the forge options together and name the one to change.
+
+    token_source names where the token came from (the option, or the
+    environment variable it was read from), for messages about it.
+    """
     if provider not in PROVIDERS:
         raise ConfigError(
             "provider %r is not supported: use one of %s" % (provider, ", ".join(PROVIDERS))

@@ -2,14 +2,15 @@
 # Copyright (c) 2026 gizzahub developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""`bulk-clone`: the engine on the command line, and the GitHub Action's step.
+"""`bulk-clone`: the job on the command line, and the GitHub Action's step.
 
-Every flag can also come from an environment variable ``BULK_CLONE_<FLAG>``
-(``--api-url`` <- ``BULK_CLONE_API_URL``), which is how action.yml hands its
-inputs over: through ``env:``, never spliced into a script. Tokens come
-from the environment only (BULK_CLONE_TOKEN or the provider's usual
-variable; BULK_CLONE_PUSH_TOKEN for push-to): a flag would put them in argv,
-which every user of the machine can read.
+Flags come from the option table (options.py), with their choices and
+defaults in --help. Every option can also come from an environment variable
+``BULK_CLONE_<NAME>`` (``--api-url`` <- ``BULK_CLONE_API_URL``), which is how
+action.yml hands its inputs over: through ``env:``, never spliced into a
+script. Secrets (token, app_private_key, push_token) come from the
+environment only (BULK_CLONE_TOKEN or the provider's usual variable): a
+flag would put them in argv, which every user of the machine can read.
 
 Under GitHub Actions (GITHUB_ACTIONS=true) the run is rendered for a runner:
 tokens are masked with ``::add-mask::`` before anything else is printed,
@@ -18,45 +19,33 @@ seconds, the report goes to $GITHUB_STEP_SUMMARY (bounded, see summary.py)
 and the counts to $GITHUB_OUTPUT. Elsewhere the same run prints plain lines.
 
 Exit status: 0 done (failures within max_failures), 1 too many failures or
-the forge refused, 2 a wrong option.
+the forge refused, 2 a wrong option, 130 interrupted (SIGINT, SIGTERM, SIGHUP).
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
-import signal
 import sys
 import threading
 import uuid
-from collections import Counter, defaultdict
 from contextlib import contextmanager
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, TextIO
 
-from .argspec import token_from_env
 from .errors import BulkCloneError, ConfigError
+from .options import CONSOLE, Option, at, resolve
 from .progress import write_json_atomic
-from .repo import Repo
-from .summary import render_summary, render_text
 
-ENV_PREFIX = "BULK_CLONE_"
-TOKEN_ENV = "BULK_CLONE_TOKEN"
-PUSH_TOKEN_ENV = "BULK_CLONE_PUSH_TOKEN"
-APP_KEY_ENV = "BULK_CLONE_APP_PRIVATE_KEY"
-EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_CONFIG, EXIT_INTERRUPTED = 0, 1, 2, 130
 MAX_ANNOTATIONS = 10
 MAX_FAILURE_LOG_LINES = 1000
-
-_TRUE = ("1", "true", "yes", "on")
-_FALSE = ("0", "false", "no", "off")
+REPORT_BASENAME = ".bulk-clone-report"
 
 
 # --------------------------------------------------------------------------
 # The runner's side: workflow commands, outputs, summary
 # --------------------------------------------------------------------------
-
 def escape_data(text: str) -> str:
     """Workflow command data: a newline would end the command early."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
@@ -152,345 +141,142 @@ class Workflow:
 
 
 # --------------------------------------------------------------------------
-# Arguments
+# Arguments, from the option table
 # --------------------------------------------------------------------------
 
-def split_list(values: Optional[Sequence[str]]) -> List[str]:
-    """Lists arrive as repeated flags, or as one string of comma, space or
-    newline separated items (the only shape an Action input can take)."""
-    items: List[str] = []
-    for value in values or []:
-        items += [v for v in re.split(r"[,\s]+", value or "") if v]
-    return items
-
-
-def split_lines(values: Optional[Sequence[str]]) -> List[str]:
-    """Regular expressions may hold commas and spaces ({1,3}, [a ]): one per line."""
-    items: List[str] = []
-    for value in values or []:
-        items += [v.strip() for v in (value or "").splitlines() if v.strip()]
-    return items
-
-
-def parse_bool(name: str, value: Any) -> Optional[bool]:
-    if value is None or isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text == "":
-        return None
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    raise ConfigError("%s must be true or false, not %r" % (name, value))
-
-
-def _int(name: str, value: Any) -> Optional[int]:
-    if value in (None, ""):
-        return None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        raise ConfigError("%s must be a whole number, not %r" % (name, value)) from None
-
-
-def _float(name: str, value: Any) -> Optional[float]:
-    if value in (None, ""):
-        return None
-    try:
-        return float(str(value).strip())
-    except ValueError:
-        raise ConfigError("%s must be a number, not %r" % (name, value)) from None
-
-
-# (flag, kind, help); kind: str | list | lines | bool | int | float. Defaults live in
-# DEFAULTS so that "not given" (None) can be told from a default.
-OPTIONS = (
-    ("provider", "str", "github, gitlab or gitea"),
-    ("api-url", "str", "API URL (default: github.com / gitlab.com; required for gitea)"),
-    ("owners", "list", "organizations, groups or users (comma, space or newline separated)"),
-    ("owner-kind", "str", "auto, org, user, group, self or installation"),
-    ("path", "str", "folder the repositories go into (alias --dest)"),
-    ("path-template", "str", "where each repository goes under path, default {owner}/{name}"),
-    ("strategy", "str", "clone, fetch, pull, reset or mirror"),
-    ("concurrency", "int", "git processes at once"),
-    ("depth", "int", "shallow clones with this many commits"),
-    ("filter", "str", "partial clone filter, e.g. blob:none"),
-    ("branch", "str", "follow this branch instead of the default branch"),
-    ("submodules", "bool", "clone and update submodules"),
-    ("protocol", "str", "https or ssh"),
-    ("include", "lines", "only repositories matching these regular expressions (one per line or flag)"),
-    ("exclude", "lines", "leave out repositories matching these regular expressions (one per line or flag)"),
-    ("topics-any", "list", "only repositories with one of these topics"),
-    ("topics-all", "list", "only repositories with all of these topics"),
-    ("archived", "str", "include, exclude or only"),
-    ("forks", "str", "include, exclude or only"),
-    ("empty", "str", "include, exclude or only"),
-    ("disabled", "str", "include, exclude or only"),
-    ("visibility", "list", "public, private, internal"),
-    ("languages", "list", "only repositories in these languages"),
-    ("shard", "str", "i/N: this job's share of the repositories"),
-    ("state-file", "str", "state journal (default: .bulk-clone-state.jsonl in path)"),
-    ("prune", "bool", "remove clones of repositories gone from the forge (only without local work)"),
-    ("force", "bool", "with strategy reset, reset clones with local work too (kept in a backup)"),
-    ("max-failures", "int", "failures tolerated before the run fails; -1 never fails"),
-    ("return-repos", "str", "repositories listed in the report: none, changed or all"),
-    ("api", "str", "GitHub API: rest or graphql"),
-    ("max-wait", "float", "longest wait for a rate limit, in seconds"),
-    ("max-calls-per-second", "float", "cap on API calls per second"),
-    ("timeout", "float", "API request timeout in seconds"),
-    ("validate-certs", "bool", "check TLS certificates"),
-    ("app-id", "str", "GitHub App id (with BULK_CLONE_APP_PRIVATE_KEY)"),
-    ("app-installation-id", "int", "GitHub App installation id"),
-    ("push-to", "str", "URL template of a second remote to push mirrors to, e.g. "
-                       "https://gitlab.example.com/backup/{owner_slug}/{name}.git (token: BULK_CLONE_PUSH_TOKEN)"),
-    ("push-username", "str", "user name sent with the push token (default x-access-token)"),
-    ("summary", "bool", "write the job summary to $GITHUB_STEP_SUMMARY (default true)"),
-    ("report-file", "str", "where the full JSON report is written"),
-    ("progress-every", "float", "seconds between progress lines (default 10)"),
-    ("check", "bool", "list and plan only; change nothing"),
-)
-
-DEFAULTS: Dict[str, Any] = {
-    "provider": "github", "owner_kind": "auto", "strategy": "mirror", "concurrency": 8,
-    "max_failures": 0, "return_repos": "changed", "summary": True, "progress_every": 10.0,
-    "push_username": "x-access-token", "check": False, "validate_certs": True,
-}
+def _help(o: Option) -> str:
+    text = o.doc
+    if o.choices and o.type != "list":
+        text += " (one of %s)" % ", ".join(map(str, o.choices))
+    default = o.default_at(CONSOLE)
+    if default not in (None, [], ""):
+        text += " [default: %s]" % (", ".join(map(str, default)) if isinstance(default, list) else default)
+    text += " [env: %s]" % o.env_name
+    return text.replace("%", "%%")
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="bulk-clone",
-        description="Clone and keep in sync every repository of GitHub, GitLab and Gitea owners. "
-                    "Every option can also be set as BULK_CLONE_<OPTION> in the environment "
-                    "(e.g. BULK_CLONE_API_URL). The token is read from BULK_CLONE_TOKEN (or GITHUB_TOKEN, "
-                    "GITLAB_TOKEN, GITEA_TOKEN), never from a flag.")
-    for flag, kind, help_text in OPTIONS:
-        names = ["--" + flag] + (["--dest"] if flag == "path" else [])
-        dest = flag.replace("-", "_")
-        if kind in ("list", "lines"):
-            parser.add_argument(*names, dest=dest, action="append", default=None, help=help_text)
-        elif kind == "bool":
-            parser.add_argument(*names, dest=dest, nargs="?", const="true", default=None, metavar="BOOL",
-                                help=help_text)
-            parser.add_argument("--no-" + flag, dest=dest, action="store_const", const="false",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Clone and keep in sync every repository of GitHub, GitLab and Gitea owners.\n"
+                    "Every option can also be set as BULK_CLONE_<OPTION> in the environment. The token is read "
+                    "from BULK_CLONE_TOKEN (or GITHUB_TOKEN, GH_TOKEN, GITLAB_TOKEN, GITEA_TOKEN), never from a flag.",
+        epilog="examples:\n"
+               "  GITHUB_TOKEN=... bulk-clone --owners acme --dest ~/src\n"
+               "  bulk-clone --provider gitlab --api-url https://gitlab.example.com --owners platform \\\n"
+               "             --dest /srv/mirror --strategy mirror --prune\n"
+               "  bulk-clone --owners big-org --dest /work --shard 0/4 --check\n\n"
+               "exit status: 0 done, 1 repositories failed past max_failures or the forge refused,\n"
+               "             2 a wrong option, 130 interrupted (SIGINT, SIGTERM or SIGHUP)")
+    for o in at(CONSOLE):
+        if o.secret:
+            continue      # environment only: argv is readable by every user of the machine
+        names = [o.flag] + ["--" + a.replace("_", "-") for a in o.aliases]
+        if o.type == "list":
+            parser.add_argument(*names, dest=o.name, action="append", default=None, metavar="VALUE", help=_help(o))
+        elif o.type == "bool":
+            parser.add_argument(*names, dest=o.name, nargs="?", const="true", default=None, metavar="BOOL",
+                                help=_help(o))
+            parser.add_argument("--no-" + o.flag[2:], dest=o.name, action="store_const", const="false",
                                 help=argparse.SUPPRESS)
         else:
-            parser.add_argument(*names, dest=dest, default=None, help=help_text)
+            parser.add_argument(*names, dest=o.name, default=None, metavar=o.name.upper(), help=_help(o))
     return parser
 
 
 def resolve_options(args: argparse.Namespace, environ: Mapping[str, str]) -> Dict[str, Any]:
     """Flags first, then BULK_CLONE_* variables, then defaults; typed and checked."""
-    values: Dict[str, Any] = {}
-    for flag, kind, _help in OPTIONS:
-        dest = flag.replace("-", "_")
-        raw = getattr(args, dest)
-        if raw is None:
-            env_value = environ.get(ENV_PREFIX + dest.upper())
-            if env_value is not None and env_value.strip() != "":
-                raw = [env_value] if kind in ("list", "lines") else env_value
-        name = flag.replace("-", "_")
-        if kind == "list":
-            value: Any = split_list(raw)
-        elif kind == "lines":
-            value = split_lines(raw)
-        elif kind == "bool":
-            value = parse_bool(name, raw)
-        elif kind == "int":
-            value = _int(name, raw)
-        elif kind == "float":
-            value = _float(name, raw)
-        else:
-            value = raw.strip() if isinstance(raw, str) else raw
-            value = value or None
-        if value is None and dest in DEFAULTS:
-            value = DEFAULTS[dest]
-        values[dest] = value
-    return values
+    given = {o.name: getattr(args, o.name, None) for o in at(CONSOLE)}
+    return resolve(CONSOLE, given, environ)
+
+
+def default_report_file(options: Mapping[str, Any], dest: str) -> str:
+    """The JSON report under dest, one per shard, so that shards of a matrix never collide."""
+    shard = options.get("shard")
+    suffix = "-shard-%s" % re.sub(r"[^0-9A-Za-z]+", "-", shard).strip("-") if shard else ""
+    return os.path.join(dest, "%s%s.json" % (REPORT_BASENAME, suffix))
 
 
 # --------------------------------------------------------------------------
 # The run
 # --------------------------------------------------------------------------
 
-class OwnerTally:
-    """Outcomes per listed owner (a GitLab subgroup counts for the group
-    that was asked for), kept as counters so memory does not grow per repo."""
-
-    def __init__(self, owners: Sequence[str]) -> None:
-        self._owners = sorted((o.lower().strip("/"), o) for o in owners)
-        self._owners.sort(key=lambda pair: -len(pair[0]))
-        self.counts: Dict[str, Counter] = defaultdict(Counter)
-        self._lock = threading.Lock()
-
-    def owner_of(self, repo: Repo) -> str:
-        path = repo.full_path.lower()
-        for low, original in self._owners:
-            if path.startswith(low + "/"):
-                return original
-        return repo.owner or "?"
-
-    def count(self, repo: Repo, outcome: str) -> None:
-        owner = self.owner_of(repo)
-        with self._lock:
-            self.counts[owner][outcome] += 1
-
-    def as_dict(self) -> Dict[str, Dict[str, int]]:
-        with self._lock:
-            return {owner: dict(c) for owner, c in sorted(self.counts.items())}
-
-
-def default_report_file(options: Mapping[str, Any], environ: Mapping[str, str], dest: str) -> str:
-    shard = options.get("shard")
-    suffix = "-shard-%s" % re.sub(r"[^0-9A-Za-z]+", "-", shard).strip("-") if shard else ""
-    folder = environ.get("RUNNER_TEMP") or os.path.dirname(dest.rstrip(os.sep)) or "."
-    return os.path.join(folder, "bulk-clone-report%s.json" % suffix)
-
-
-def _forge_kwargs(options: Mapping[str, Any], token: Optional[str], app_key: Optional[str]) -> Dict[str, Any]:
-    return dict(provider=options["provider"], api_url=options["api_url"], token=token,
-                app_id=options["app_id"], app_private_key=app_key,
-                app_installation_id=options["app_installation_id"], api=options["api"],
-                max_wait=options["max_wait"], max_calls_per_second=options["max_calls_per_second"],
-                validate_certs=options["validate_certs"], timeout=options["timeout"])
-
-
-SELECTION_OPTIONS = ("include", "exclude", "topics_any", "topics_all", "archived", "forks", "empty", "disabled",
-                     "visibility", "languages", "shard")
-SYNC_OPTIONS = ("path_template", "strategy", "concurrency", "depth", "filter", "branch", "submodules", "protocol",
-                "state_file", "prune", "force", "max_failures", "return_repos")
-
-
 def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> int:
     """One run; returns the exit status. Everything a person sees goes through flow."""
-    from .engine import Engine, build_sync_settings, failure_verdict
-    from .listing import missing_library, open_listing
-    from .progress import LineLogger, Progress
-    from .pushmirror import PushMirror, PushSettings
+    from .job import Hooks, build_job, result_of, run_job
+    from .listing import missing_library
+    from .progress import LineLogger
+    from .signals import stop_on_signals
+    from .summary import render_summary, render_text
 
     provider = options["provider"]
-    token = environ.get(TOKEN_ENV) or token_from_env(provider, environ) or None
-    push_token = environ.get(PUSH_TOKEN_ENV) or None
-    app_key = environ.get(APP_KEY_ENV) or None
-    for secret in (token, push_token, app_key):
-        flow.mask(secret)
-    if app_key:
-        token = None   # App authentication replaces the token (GITHUB_TOKEN is always set on runners)
+    values = dict(options)
+    if values.get("app_private_key"):
+        values["token"] = None   # App authentication replaces the token (GITHUB_TOKEN is always set on runners)
+    for name in ("token", "app_private_key", "push_token"):
+        flow.mask(values.get(name))
 
     with flow.group("bulk-clone: configuration"):
-        if not options["path"]:
-            raise ConfigError("path is required: the folder the repositories are cloned into "
-                              "(input 'path', flag --path, or BULK_CLONE_PATH)")
-        if options["push_to"] and options["strategy"] != "mirror":
-            raise ConfigError("push_to needs strategy mirror: only a mirror holds every ref to push; "
-                              "set strategy: mirror or remove push-to")
         missing = missing_library(provider) if provider in ("github", "gitlab", "gitea") else None
         if missing:
             raise ConfigError("the Python library %s is missing: pip install %s" % (missing[0], missing[0]))
-        sync = {name: options[name] for name in SYNC_OPTIONS}
-        sync["check_mode"] = bool(options["check"])
-        settings = build_sync_settings(options["path"], **sync)
-        waits: List[str] = []
-
-        def on_wait(seconds: float, reason: str) -> None:
-            flow.print("waiting %ds: %s" % (round(seconds), reason))
-            waits.append(reason)
-
-        listing = open_listing(_forge_kwargs(options, token, app_key), options["owners"], options["owner_kind"],
-                               {name: options[name] for name in SELECTION_OPTIONS}, on_wait=on_wait)
-        report_file = os.path.abspath(options["report_file"] or default_report_file(options, environ,
-                                                                                    settings.dest))
-        run_info = {
-            "provider": provider, "api_url": listing.provider.cfg.api_url, "owners": list(options["owners"]), "owner_kind": options["owner_kind"],
-            "strategy": settings.strategy, "concurrency": settings.concurrency, "dest": settings.dest,
-            "shard": options["shard"], "check": bool(options["check"]),
-        }
-        for key in ("provider", "api_url", "owners", "owner_kind", "strategy", "concurrency", "dest", "shard"):
-            value = run_info[key]
-            value = ", ".join(value) if isinstance(value, list) else value
+        spec = build_job(values, CONSOLE, check_mode=bool(options["check"]), environ=environ)
+        for secret in spec.secrets:
+            flow.mask(secret)
+        report_file = os.path.abspath(options["report_file"] or default_report_file(options, spec.sync.dest))
+        shown = {"provider": provider, "api_url": spec.forge.api_url, "owners": ", ".join(options["owners"]),
+                 "owner_kind": options["owner_kind"], "strategy": spec.sync.strategy,
+                 "concurrency": spec.sync.concurrency, "dest": spec.sync.dest, "shard": options["shard"]}
+        for key, value in shown.items():
             flow.print("%-12s %s" % (key + ":", value if value not in (None, "") else "-"))
-        flow.print("%-12s %s" % ("state file:", settings.journal_path))
+        flow.print("%-12s %s" % ("state file:", spec.sync.journal_path))
         flow.print("%-12s %s" % ("report:", report_file))
-        if options["push_to"]:
-            flow.print("%-12s %s (token %s)" % ("push to:", options["push_to"], "set" if push_token else "none"))
-        pusher = None
-        if options["push_to"] and not options["check"]:
-            pusher = PushMirror(PushSettings(url_template=options["push_to"], token=push_token,
-                                             username=options["push_username"],
-                                             concurrency=settings.concurrency),
-                                settings.dest, settings.journal_path)
+        if spec.push is not None:
+            flow.print("%-12s %s (token %s)" % ("push to:", spec.push.url_template,
+                                                "set" if spec.push.token else "none"))
 
-    tally = OwnerTally(options["owners"])
-
-    def on_repo(repo: Repo, item: Any) -> None:
-        tally.count(repo, item.outcome)
-        if pusher is not None:
-            pusher.consider(repo, item)
-
-    progress = Progress()
-    progress.subscribe(LineLogger(flow.print, every=float(options["progress_every"])))
+    hooks = Hooks(on_wait=lambda seconds, reason: flow.print("waiting %ds: %s" % (round(seconds), reason)))
+    hooks.progress.subscribe(LineLogger(flow.print, every=float(options["progress_every"])))
     title = "bulk-clone: %s %s" % ("planning" if options["check"] else "syncing",
                                    ", ".join(options["owners"]) or options["owner_kind"])
-    with flow.group(title):
-        try:
-            engine_report = Engine(listing, settings, progress, on_repo=on_repo).run()
-        finally:
-            push_result = pusher.close() if pusher is not None else None
+    with flow.group(title), stop_on_signals(hooks.stop):
+        report = run_job(spec, hooks)
 
-    result = engine_report.as_dict()
-    result["run"] = run_info
-    result["per_owner"] = tally.as_dict()
-    result["report_file"] = report_file
-    if push_result is not None:
-        result["push"] = push_result
-    msg = failure_verdict(engine_report, settings.max_failures, (push_result or {}).get("failed", 0),
-                          " or could not be pushed")
-    if msg is not None:
-        result["failed"] = True
-        result["msg"] = msg
-    write_json_atomic(report_file, json.loads(flow.redact(json.dumps(result))), indent=1)
+    result = result_of(report, spec)
+    result["report_file_json"] = report_file
+    write_json_atomic(report_file, result, indent=1)
 
-    if engine_report.failures or (push_result or {}).get("failures"):
+    failures = result.get("failures") or []
+    push_failures = (result.get("push") or {}).get("failures") or []
+    if failures or push_failures:
         with flow.group("bulk-clone: failures"):
-            for item in engine_report.failures[:MAX_FAILURE_LOG_LINES]:
-                flow.print("%s: %s" % (item.full_path, item.reason))
-            for item in (push_result or {}).get("failures", [])[:MAX_FAILURE_LOG_LINES]:
+            for item in failures[:MAX_FAILURE_LOG_LINES]:
+                flow.print("%s: %s" % (item["full_path"], item["reason"]))
+            for item in push_failures[:MAX_FAILURE_LOG_LINES]:
                 flow.print("%s: push failed: %s" % (item["full_path"], item["reason"]))
-        for item in engine_report.failures[:MAX_ANNOTATIONS]:
-            flow.annotate("warning", item.reason, title="bulk-clone: %s" % item.full_path)
+        for item in failures[:MAX_ANNOTATIONS]:
+            flow.annotate("warning", item["reason"], title="bulk-clone: %s" % item["full_path"])
 
     for warning in result.get("warnings") or []:
         flow.annotate("warning", warning, title="bulk-clone")
-    for line in render_text(result).splitlines():
+    for line in render_text(result, spec.summary_template).splitlines():
         flow.print(line)
     if options["summary"]:
-        flow.append_summary(render_summary(result))
+        flow.append_summary(render_summary(result, template=spec.summary_template))
     counts = result["counts"]
     outputs = {name: counts.get(name, 0) for name in ("cloned", "updated", "unchanged", "skipped", "failed",
                                                       "total", "gone")}
     outputs["changed"] = "true" if result.get("changed") else "false"
-    outputs["pushed"] = (push_result or {}).get("pushed", 0)
-    outputs["push-failed"] = (push_result or {}).get("failed", 0)
+    outputs["pushed"] = (result.get("push") or {}).get("pushed", 0)
+    outputs["push-failed"] = (result.get("push") or {}).get("failed", 0)
     outputs["report-path"] = report_file
-    outputs["state-file"] = settings.journal_path
+    outputs["state-file"] = spec.sync.journal_path
     flow.set_outputs(outputs)
     if result.get("failed"):
         flow.annotate("error", result["msg"], title="bulk-clone")
-        return EXIT_FAILED
+        return EXIT_INTERRUPTED if result.get("interrupted") else EXIT_FAILED
     return EXIT_OK
-
-
-def _interrupt_on_sigterm() -> Any:
-    """A cancelled job gets SIGINT, then SIGTERM: both end the run the same
-    way, through the engine's cleanup (journal closed, workers joined), so
-    the next run resumes where this one stopped. Returns the old handler."""
-    if threading.current_thread() is not threading.main_thread():
-        return None
-
-    def interrupt(signum: int, frame: Any) -> None:
-        raise KeyboardInterrupt()
-    return signal.signal(signal.SIGTERM, interrupt)
 
 
 def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, str]] = None,
@@ -498,10 +284,10 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, st
     environ = os.environ if environ is None else environ
     flow = Workflow(environ, out, err)
     # Mask before argparse can echo anything back.
-    for name in (TOKEN_ENV, PUSH_TOKEN_ENV, APP_KEY_ENV):
-        flow.mask(environ.get(name))
+    for o in at(CONSOLE):
+        if o.secret:
+            flow.mask(environ.get(o.env_name))
     args = build_parser().parse_args(argv)
-    previous = _interrupt_on_sigterm()
     try:
         options = resolve_options(args, environ)
         return run(options, environ, flow)
@@ -511,13 +297,6 @@ def main(argv: Optional[Sequence[str]] = None, environ: Optional[Mapping[str, st
     except BulkCloneError as exc:
         flow.annotate("error", str(exc), title="bulk-clone")
         return EXIT_FAILED
-    except KeyboardInterrupt:
-        flow.annotate("error", "interrupted; completed repositories are recorded and will not be redone",
-                      title="bulk-clone")
-        return 130
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

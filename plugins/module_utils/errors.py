@@ -41,3 +41,7 @@ class TransientError(ForgeError):
 
 class StateError(BulkCloneError):
     """The state journal is unreadable, corrupt or locked by another run."""
+
+
+class Interrupted(BulkCloneError):
+    """The run was asked to stop (a signal, a cancelled job, a dead parent)."""

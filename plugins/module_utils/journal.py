@@ -37,11 +37,16 @@ STATE_FILENAME = ".bulk-clone-state.jsonl"
 FORMAT_VERSION = 1
 FSYNC_INTERVAL = 1.0
 _HEADER_KEY = "bulk_clone_state"
-_FIELDS = ("path", "marker", "head", "outcome", "full_path")
+_FIELDS = ("path", "marker", "head", "strategy", "outcome", "full_path")
 
 
 class Entry(NamedTuple):
-    """One repository's last recorded sync (a tuple: 10^5 of them stay small)."""
+    """One repository's last recorded sync (a tuple: 10^5 of them stay small).
+
+    ``strategy`` is the strategy that synced it and ``outcome`` what that
+    sync did (outcome.Outcome values); a marker recorded under one strategy
+    says nothing about a clone another strategy would keep.
+    """
 
     marker: Optional[str]
     head: Optional[str]
@@ -49,6 +54,7 @@ class Entry(NamedTuple):
     outcome: Optional[str]
     full_path: Optional[str]
     ts: Optional[str]
+    strategy: Optional[str] = None
 
 
 def default_path(dest: Union[str, os.PathLike]) -> str:
@@ -173,8 +179,12 @@ class Journal:
             if obj.get("deleted"):
                 entries.pop(key, None)
                 continue
+            outcome, strategy = obj.get("outcome"), obj.get("strategy")
+            if strategy is None and isinstance(outcome, str) and ":" in outcome:
+                # Written before strategy had a field of its own: "pull:updated".
+                strategy, _sep, outcome = outcome.partition(":")
             entries[key] = Entry(obj.get("marker"), obj.get("head"), obj.get("path"),
-                                 intern(obj.get("outcome")), obj.get("full_path"), obj.get("ts"))
+                                 intern(outcome), obj.get("full_path"), obj.get("ts"), intern(strategy))
 
     def _corrupt(self, lineno: int, why: str) -> StateError:
         return StateError("the state journal %s is corrupt at line %d (%s); %s"
@@ -227,7 +237,7 @@ class Journal:
         line.update({f: fields.get(f) for f in _FIELDS})
         line["ts"] = ts
         entry = Entry(fields.get("marker"), fields.get("head"), fields.get("path"),
-                      _intern(fields.get("outcome")), fields.get("full_path"), ts)
+                      _intern(fields.get("outcome")), fields.get("full_path"), ts, _intern(fields.get("strategy")))
         data = (json.dumps(line, separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8")
         with self._lock:
             self._write(data)
@@ -285,7 +295,8 @@ class Journal:
                 chunks = [self._header_line()]
                 for key, e in self._entries.items():
                     chunks.append((json.dumps({"key": key, "path": e.path, "marker": e.marker, "head": e.head,
-                                               "outcome": e.outcome, "ts": e.ts, "full_path": e.full_path},
+                                               "strategy": e.strategy, "outcome": e.outcome, "ts": e.ts,
+                                               "full_path": e.full_path},
                                               separators=(",", ":"), ensure_ascii=False) + "\n").encode("utf-8"))
                     if len(chunks) >= 1024:
                         _write_all(fd, b"".join(chunks))

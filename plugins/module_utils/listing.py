@@ -11,11 +11,13 @@ list a repo once even when two owners overlap) and counters.
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Set, Tuple
 
 from .config import ForgeConfig, OwnerRef
+from .errors import Interrupted
 from .limiter import Limiter
 from .providers.base import Provider
 from .repo import Repo
@@ -41,7 +43,15 @@ def missing_library(provider: str) -> Optional[Tuple[str, str]]:
     return None
 
 
-def make_limiter(cfg: ForgeConfig, on_wait: Optional[Callable[[float, str], None]] = None) -> Limiter:
+def make_limiter(cfg: ForgeConfig, on_wait: Optional[Callable[[float, str], None]] = None,
+                 interrupt: Optional[threading.Event] = None) -> Limiter:
+    """The forge's limiter; its waits end early (Interrupted) when interrupt is set."""
+    extra: Dict[str, Any] = {}
+    if interrupt is not None:
+        def sleep(seconds: float) -> None:
+            if interrupt.wait(seconds):
+                raise Interrupted("interrupted while waiting for the forge's rate limit")
+        extra["sleep"] = sleep
     return Limiter(
         max_wait=cfg.max_wait,
         secondary_min_wait=cfg.secondary_min_wait,
@@ -50,6 +60,7 @@ def make_limiter(cfg: ForgeConfig, on_wait: Optional[Callable[[float, str], None
         max_calls_per_second=cfg.max_calls_per_second,
         on_wait=on_wait,
         name={"github": "GitHub", "gitlab": "GitLab", "gitea": "Gitea"}[cfg.provider],
+        **extra
     )
 
 
@@ -100,6 +111,10 @@ class Listing:
                 yield repo
         self.complete = True
 
+    def saw(self, repo_id: int) -> bool:
+        """Whether the forge listed this repository id in this run (selected or not)."""
+        return repo_id in self._seen
+
     def stats(self) -> Dict[str, Any]:
         """Request statistics for results and summaries."""
         lim = self.provider.limiter.stats
@@ -119,21 +134,7 @@ class Listing:
         }
 
 
-def open_listing(forge: Dict[str, Any], owners: Sequence[str], owner_kind: Optional[str],
-                 selection: Dict[str, Any],
-                 on_wait: Optional[Callable[[float, str], None]] = None) -> Listing:
-    """Validate every option first, so a bad one fails before any request."""
-    from .config import build_forge_config, build_owners
-    from .selection import compile_selection
-    cfg = build_forge_config(**forge)
-    owner_refs = build_owners(cfg.provider, owners, owner_kind)
-    sel = compile_selection(**selection)
-    return Listing(make_provider(cfg, make_limiter(cfg, on_wait)), owner_refs, sel)
-
-
-def list_repos(forge: Dict[str, Any], owners: Sequence[str], owner_kind: Optional[str],
-               selection: Dict[str, Any], fields: Tuple[str, ...] = ()) -> Dict[str, Any]:
-    """What org_repos returns: the selected repos, their count and the listing's cost."""
-    listing = open_listing(forge, owners, owner_kind, selection)
-    repos = [repo.as_dict(fields or None) for repo in listing]
-    return {"repos": repos, "count": len(repos), "stats": listing.stats()}
+def make_listing(cfg: ForgeConfig, owners: Sequence[OwnerRef], selection: Selection,
+                 on_wait: Optional[Callable[[float, str], None]] = None,
+                 interrupt: Optional[threading.Event] = None) -> Listing:
+    return Listing(make_provider(cfg, make_limiter(cfg, on_wait, interrupt)), owners, selection)

@@ -31,7 +31,7 @@ from .errors import BulkCloneError, ConfigError
 from .gitrunner import GitError, GitRunner, origin_of
 from .journal import Journal
 from .repo import Repo
-from .sync import CLONED, UNCHANGED, UPDATED
+from .outcome import Outcome
 
 PUSH_PLACEHOLDERS = ("owner", "name", "full_path", "host", "provider", "owner_slug", "full_path_slug")
 PUSHED = "pushed"
@@ -148,7 +148,7 @@ class PushMirror:
     def consider(self, repo: Repo, report: Any) -> None:
         """on_repo(repo, RepoReport): queue a push when the source changed."""
         try:
-            if report.outcome not in (CLONED, UPDATED, UNCHANGED) or not report.path:
+            if not Outcome(report.outcome).synced or not report.path:
                 return
             url = render_push_url(self.s.url_template, repo)
             if not self.needs_push(repo, bool(report.changed), url):

@@ -2,26 +2,43 @@
 # Copyright (c) 2026 gizzahub developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The run report as Markdown for a GitHub job summary, and as short text.
+"""The end report as Markdown for a GitHub job summary, and as short text.
 
-Pure functions of the report dict (what the console writes to the JSON
-report file), so they are tested without a run and without a runner.
+Both render from Jinja2 templates (templates.py), and a user can pass their
+own (summary_template); these are pure functions of the result dict, tested
+without a run and without a runner.
 
 Why a byte budget: GitHub refuses a step summary over 1 MiB and then shows
 nothing at all, so a 100,000-repository run with a few thousand failures
 must still fit. Totals are always kept; only the tables are cut, each to a
 row limit first and then, if the whole still does not fit, halved until it
-does. The JSON report file keeps everything that a table leaves out.
+does. The report file keeps everything that a table leaves out.
 """
 
 from __future__ import annotations
 
 import math
 import time
-from typing import Any, Callable, Iterable, List, Mapping, Optional, Sequence, Tuple
+import traceback
+from typing import Any, Callable, List, Mapping, Optional, Sequence
 
+from .errors import ConfigError
+from .outcome import Outcome
 from .progress import format_duration
-from .sync import OUTCOMES
+from .templates import REPORT_TXT, SUMMARY_MD
+
+try:
+    import jinja2
+    HAS_JINJA2 = True
+    JINJA2_IMPORT_ERROR = None
+except ImportError:
+    jinja2 = None
+    HAS_JINJA2 = False
+    JINJA2_IMPORT_ERROR = traceback.format_exc()
+
+# The outcomes every report lists, in order (check mode's appear when counted).
+OUTCOMES = tuple(str(o) for o in (Outcome.CLONED, Outcome.UPDATED, Outcome.UNCHANGED, Outcome.SKIPPED,
+                                  Outcome.FAILED))
 
 # GitHub's limit is 1 MiB per step summary; stay clearly below it, because
 # the step may append a little more and UTF-8 counts bytes, not characters.
@@ -58,14 +75,6 @@ def _n(value: Any) -> str:
         return md_cell(value)
 
 
-def _table(header: Sequence[str], rows: Iterable[Sequence[Any]], align: Optional[Sequence[str]] = None) -> List[str]:
-    align = align or ["---"] * len(header)
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(align) + "|"]
-    for row in rows:
-        lines.append("| " + " | ".join(str(c) for c in row) + " |")
-    return lines
-
-
 def throughput(counts: Mapping[str, Any], duration: float) -> Optional[float]:
     total = int(counts.get("total", 0) or 0)
     if duration <= 0 or total <= 0:
@@ -95,30 +104,6 @@ def headline(report: Mapping[str, Any]) -> str:
     if failed:
         parts.append("%s failed" % _n(failed))
     return " · ".join(parts)
-
-
-def _title(report: Mapping[str, Any]) -> str:
-    run = report.get("run") or {}
-    owners = run.get("owners") or []
-    who = ", ".join(str(o) for o in owners[:5]) or str(run.get("owner_kind") or "")
-    if len(owners) > 5:
-        who += " and %d more" % (len(owners) - 5)
-    title = "bulk-clone: %s" % md_cell(who or "repositories", 200)
-    if run.get("provider"):
-        title += " (%s)" % md_cell(run["provider"], 40)
-    if run.get("shard"):
-        title += ", shard %s" % md_cell(run["shard"], 20)
-    return "## " + title
-
-
-def outcome_rows(counts: Mapping[str, Any]) -> List[Tuple[str, str]]:
-    rows = []
-    for outcome in OUTCOMES:
-        rows.append(("%s %s" % (OUTCOME_ICONS.get(outcome, ""), outcome), _n(counts.get(outcome, 0))))
-    for extra in sorted(k for k in counts if k not in OUTCOMES and k != "total"):
-        rows.append((md_cell(extra), _n(counts[extra])))
-    rows.append(("**total**", "**%s**" % _n(counts.get("total", 0))))
-    return rows
 
 
 def _when(epoch: Any, now: Callable[[], float]) -> str:
@@ -171,35 +156,57 @@ def _owner_rows(per_owner: Mapping[str, Mapping[str, int]]) -> List[List[str]]:
     return rows
 
 
-def _repo_rows(items: Sequence[Mapping[str, Any]], key: str = "reason") -> List[List[str]]:
+def _repo_rows(items: Optional[Sequence[Mapping[str, Any]]], key: str = "reason") -> List[List[str]]:
     return [[md_code(item.get("full_path") or item.get("path") or item.get("key") or "?"),
-             md_cell(item.get(key) or item.get("action") or "")] for item in items]
+             md_cell(item.get(key) or item.get("action") or "")] for item in (items or [])]
 
 
-def _cut_note(shown: int, total: int, report_file: Optional[str]) -> List[str]:
-    if shown >= total:
-        return []
-    where = (" in %s" % md_code(report_file)) if report_file else " in the JSON report"
-    return ["", "_%s more not shown: the full list is%s._" % (_n(total - shown), where)]
+def _environment() -> Any:
+    if not HAS_JINJA2:
+        raise ConfigError("the Python library jinja2 is needed to render the report: pip install jinja2\n%s"
+                          % JINJA2_IMPORT_ERROR)
+    env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.ChainableUndefined)
+    env.filters.update(cell=md_cell, code=md_code, n=_n, duration=lambda s: format_duration(float(s or 0)),
+                       rate=_rate, when=lambda e: _when(e, time.time))
+    return env
 
 
-def _section(title: str, header: Sequence[str], rows: List[List[str]], total: int, max_rows: int,
-             report_file: Optional[str], align: Optional[Sequence[str]] = None) -> List[str]:
-    if total <= 0:
-        return []
-    shown = rows[:max_rows]
-    lines = ["", "### %s (%s)" % (title, _n(total)), ""]
-    lines += _table(header, shown, align)
-    lines += _cut_note(len(shown), total, report_file)
-    return lines
+def _context(report: Mapping[str, Any], max_rows: int, now: Callable[[], float]) -> dict:
+    counts = report.get("counts") or {}
+    outcomes = list(OUTCOMES) + [o for o in (str(Outcome.WOULD_CLONE), str(Outcome.WOULD_UPDATE)) if counts.get(o)]
+    return dict(r=report, max_rows=max_rows, outcomes=outcomes, icons=OUTCOME_ICONS, headline=headline(report),
+                throughput=throughput(counts, float(report.get("duration") or 0.0)),
+                api_lines=api_lines(report.get("stats") or {}, now),
+                owner_rows=_owner_rows(report.get("per_owner") or {}), rows=_repo_rows)
+
+
+def render_template(path_or_text: str, report: Mapping[str, Any], max_rows: int = DEFAULT_MAX_ROWS,
+                    now: Callable[[], float] = time.time, is_path: bool = True) -> str:
+    """Render a template (a file's path, or the text itself) with the report's context."""
+    env = _environment()
+    if is_path:
+        try:
+            with open(path_or_text, encoding="utf-8") as handle:
+                text = handle.read()
+        except OSError as exc:
+            raise ConfigError("summary_template %s cannot be read: %s" % (path_or_text, exc.strerror or exc)) from None
+    else:
+        text = path_or_text
+    try:
+        return env.from_string(text).render(**_context(report, max_rows, now))
+    except jinja2.TemplateError as exc:
+        where = path_or_text if is_path else "the built-in template"
+        raise ConfigError("summary_template %s does not render: %s" % (where, exc)) from None
 
 
 def render_summary(report: Mapping[str, Any], max_rows: int = DEFAULT_MAX_ROWS,
-                   limit_bytes: int = SUMMARY_LIMIT_BYTES, now: Callable[[], float] = time.time) -> str:
+                   limit_bytes: int = SUMMARY_LIMIT_BYTES, now: Callable[[], float] = time.time,
+                   template: Optional[str] = None) -> str:
     """The job summary: always the totals; tables cut to fit ``limit_bytes``."""
     rows = max(0, int(max_rows))
     while True:
-        text = _render(report, rows, now)
+        text = render_template(template, report, rows, now) if template else \
+            render_template(SUMMARY_MD, report, rows, now, is_path=False)
         if len(text.encode("utf-8")) <= limit_bytes or rows == 0:
             break
         rows //= 2
@@ -211,71 +218,12 @@ def render_summary(report: Mapping[str, Any], max_rows: int = DEFAULT_MAX_ROWS,
     return text
 
 
-def _render(report: Mapping[str, Any], max_rows: int, now: Callable[[], float]) -> str:
-    counts = report.get("counts") or {}
-    run = report.get("run") or {}
-    report_file = report.get("report_file")
-    lines = [_title(report), "", headline(report), ""]
-    if report.get("msg"):
-        lines += ["> [!CAUTION]", "> " + md_cell(report["msg"], 1000), ""]
-    for warning in (report.get("warnings") or [])[:max(1, max_rows // 10)]:
-        lines += ["> [!WARNING]", "> " + md_cell(warning, 1000), ""]
-    lines += _table(["outcome", "repositories"], outcome_rows(counts), ["---", "---:"])
-    lines.append("")
-    duration = float(report.get("duration") or 0.0)
-    lines.append("- **Duration**: %s, throughput %s" % (
-        format_duration(duration), _rate(throughput(counts, duration))))
-    if run.get("strategy"):
-        lines.append("- **Strategy**: %s, concurrency %s, into %s" % (
-            md_cell(run["strategy"], 20), _n(run.get("concurrency", "?")), md_code(run.get("dest", ""))))
-    lines += api_lines(report.get("stats") or {}, now)
-    push = report.get("push")
-    if push:
-        lines.append("- **Push to** %s: %s pushed, %s failed, %s already up to date" % (
-            md_code(push.get("url", "")), _n(push.get("pushed", 0)), _n(push.get("failed", 0)),
-            _n(push.get("up_to_date", 0))))
-    if report.get("state_file"):
-        lines.append("- **State file**: %s" % md_code(report["state_file"]))
-    if report_file:
-        lines.append("- **Full report**: %s" % md_code(report_file))
-
-    per_owner = report.get("per_owner") or {}
-    owner_rows = _owner_rows(per_owner)
-    lines += _section("Per owner", ["owner", "total"] + list(OUTCOMES), owner_rows, len(owner_rows), max_rows,
-                      report_file, ["---"] + ["---:"] * (1 + len(OUTCOMES)))
-    failures = report.get("failures") or []
-    failed_total = max(len(failures), int(counts.get("failed", 0) or 0))
-    lines += _section("Failures", ["repository", "reason"], _repo_rows(failures[:max_rows]), failed_total,
-                      max_rows, report_file)
-    if push and push.get("failures"):
-        push_failures = push["failures"]
-        lines += _section("Push failures", ["repository", "reason"], _repo_rows(push_failures[:max_rows]),
-                          max(len(push_failures), int(push.get("failed", 0) or 0)), max_rows, report_file)
-    skipped = report.get("skipped") or []
-    lines += _section("Skipped", ["repository", "reason"], _repo_rows(skipped[:max_rows]),
-                      max(len(skipped), int(counts.get("skipped", 0) or 0)), max_rows, report_file)
-    gone = report.get("gone") or []
-    lines += _section("Gone from the forge", ["repository", "action"], _repo_rows(gone[:max_rows], "action"),
-                      len(gone), max_rows, report_file)
-    lines.append("")
-    return "\n".join(lines)
-
-
-def render_text(report: Mapping[str, Any]) -> str:
+def render_text(report: Mapping[str, Any], template: Optional[str] = None) -> str:
     """A few plain lines for the end of the log (no Markdown)."""
-    counts = report.get("counts") or {}
-    duration = float(report.get("duration") or 0.0)
-    parts = ["%s %s" % (_n(counts.get(o, 0)), o) for o in OUTCOMES]
-    lines = ["bulk-clone: %s repositories in %s (%s): %s" % (
-        _n(counts.get("total", 0)), format_duration(duration), _rate(throughput(counts, duration)),
-        ", ".join(parts))]
-    push = report.get("push")
-    if push:
-        lines.append("push-to: %s pushed, %s failed, %s already up to date" % (
-            _n(push.get("pushed", 0)), _n(push.get("failed", 0)), _n(push.get("up_to_date", 0))))
-    if report.get("report_file"):
-        lines.append("full report: %s" % report["report_file"])
-    return "\n".join(lines)
+    if template:
+        return render_template(template, report)
+    return render_template(REPORT_TXT, report, is_path=False).rstrip("\n")
 
 
-__all__ = ["SUMMARY_LIMIT_BYTES", "headline", "md_cell", "render_summary", "render_text", "throughput"]
+__all__ = ["OUTCOMES", "SUMMARY_LIMIT_BYTES", "headline", "md_cell", "render_summary", "render_template",
+           "render_text", "throughput"]

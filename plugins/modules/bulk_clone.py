@@ -20,11 +20,14 @@ description:
     are built in a temporary folder and moved into place only when complete, so a run killed at
     any point and started again redoes nothing already done and never takes a half clone for a
     repository.
-  - Never loses local work. Uncommitted changes, untracked files, unpushed commits, local branches
-    and stashes survive every strategy; such a clone is reported as skipped with the reason, and
-    with O(force=true) the old state is kept in a stash and a C(bulk-clone/backup/...) branch.
-  - The token reaches git only through the environment of each git process, never its
-    arguments, a URL, C(.git/config), logs or results.
+  - Keeps local work. Uncommitted changes, untracked files, unpushed commits, local branches and
+    stashes in a working copy survive every strategy; such a clone is held back (RV(held_back)) with
+    the reason, and with O(force=true) the old state is kept in a stash and a C(bulk-clone/backup/...)
+    branch. What each strategy may discard is listed under O(strategy).
+  - The token reaches git only through the environment of each git process, never its arguments,
+    a URL, C(.git/config), logs or results, and only for the forge's own host (and O(git_hosts)).
+  - SIGTERM, SIGINT or SIGHUP, or the end of the process that started the module, stop the run cleanly
+    within seconds; the task then fails with what was done so far, and a re-run resumes.
 author:
   - gizzahub developers (@gizzahub)
 extends_documentation_fragment:
@@ -33,33 +36,39 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Lists and plans, returning what would be cloned or updated; touches nothing.
+    description: Lists and plans, counting what would be cloned and updated (RV(counts)); touches nothing.
   diff_mode:
-    support: none
-    description: No diff is produced.
+    support: full
+    description: Each changed repository shows its commit before and after (or C(new clone)).
 options:
   dest:
     description:
       - Folder the repositories are cloned into. Created if missing; its parent must exist.
+      - One run at a time per O(dest); a second run fails at once naming the first (or waits O(lock_timeout)).
     type: path
     required: true
+    aliases: [path]
   path_template:
     description:
       - Where each repository goes under O(dest). Placeholders C({owner}) (the organization, user,
         or the GitLab namespace including subgroups), C({name}), C({full_path}), C({host}),
         C({provider}).
-      - A repository name that would leave O(dest) is refused for that repository, with a reason.
+      - A template that could leave O(dest) is refused before any work; a repository name that would
+        leave O(dest) is refused for that repository, with a reason.
     type: str
     default: '{owner}/{name}'
   strategy:
     description:
-      - V(clone) clones new repositories and leaves existing clones alone.
-      - V(fetch) also fetches existing clones (C(git fetch --prune)); the work tree is not touched.
+      - V(clone) clones new repositories and leaves existing clones alone; it discards nothing.
+      - V(fetch) also fetches existing clones (C(git fetch --prune)); it discards only remote-tracking
+        branches (C(origin/*)) deleted upstream. The work tree, local branches, tags and stashes are untouched.
       - V(pull) also fast-forwards the checked-out branch when it tracks the default branch and
-        nothing local is in the way; a diverged branch is reported and left alone.
-      - V(reset) also moves the work tree to the remote default branch; refuses clones with local
-        work unless O(force=true).
-      - V(mirror) keeps bare C(--mirror) copies (for backups), updated with prune.
+        nothing local is in the way; a diverged branch is held back. It discards only remote-tracking
+        branches deleted upstream.
+      - V(reset) also moves the work tree to the remote default branch; clones with local work are held
+        back unless O(force=true), which moves that work into a stash and a backup branch first.
+      - V(mirror) keeps bare C(--mirror) copies (for backups). A mirror is a copy of the forge and holds no
+        work of its own, so each update discards refs deleted or rewritten upstream (C(git fetch --prune)).
     type: str
     default: pull
     choices: [clone, fetch, pull, reset, mirror]
@@ -94,14 +103,31 @@ options:
   state_file:
     description:
       - The state journal. Defaults to C(.bulk-clone-state.jsonl) in O(dest).
-      - Two runs on one state file cannot interleave; the second fails with a message naming the lock.
+      - Every repository's outcome of the last run is written beside it, one JSON line each
+        (C(.bulk-clone-state.report.jsonl)); see RV(report_file).
     type: path
   prune:
     description:
-      - Remove clones of repositories that the forge no longer lists or the selection no longer keeps,
-        but only those holding no local work. Without it they are only reported in RV(gone).
+      - Prune clones of repositories the forge confirmed gone. A repository counts as gone only when it is
+        absent from a complete listing of an owner listed in this run; one left out by O(include),
+        O(exclude), other filters, O(shard) or owners not in this run is kept and reported as such.
+      - A pruned clone is moved into C(.bulk-clone-trash/<time>/) under O(dest), not deleted, and reported
+        with that path (RV(gone)); O(prune_delete) deletes for good. This applies to mirrors too, since a mirror of a
+        repository deleted upstream may be its last copy.
+      - A working copy with local work is never pruned.
     type: bool
     default: false
+  prune_delete:
+    description:
+      - With O(prune), delete pruned clones for good instead of moving them into the trash folder.
+    type: bool
+    default: false
+  max_prune:
+    description:
+      - With O(prune), the most clones one run may prune. Above it nothing is pruned and the task fails,
+        naming the number, like rsync's C(--max-delete). V(-1) sets no limit.
+    type: int
+    default: 20
   force:
     description:
       - With O(strategy=reset), reset clones that have local work too. Uncommitted work is stashed
@@ -117,21 +143,64 @@ options:
   return_repos:
     description:
       - Which repositories to return in RV(repos). V(changed) returns those cloned, updated,
-        skipped or failed.
+        held back or failed.
     type: str
     default: changed
     choices: [none, changed, all]
+  return_limit:
+    description:
+      - The most entries each list of the result (RV(repos), RV(failures), RV(held_back), RV(gone)) holds,
+        so that a result stays small at 100,000 repositories. Lists cut short are named in RV(truncated);
+        every entry is in RV(report_file).
+    type: int
+    default: 1000
   progress_file:
     description:
       - A JSON file rewritten every few seconds with done, total, rate and ETA, for runs started
         with C(async).
+    type: path
+  git_hosts:
+    description:
+      - Further hosts (V(host) or V(host:port), or an origin like V(https://git.example.com)) that serve this
+        forge's git and may receive the token.
+      - By default the token goes only to the forge's own host (C(github.com) for C(api.github.com), the API's
+        host otherwise). A listed repository whose clone URL points at another host is cloned without
+        credentials and its reason says so.
+    type: list
+    elements: str
+    default: []
+  lock_timeout:
+    description:
+      - Seconds to wait for another run into the same O(dest) to finish before failing.
+    type: float
+    default: 0.0
+  push_to:
+    description:
+      - URL template of a second remote each changed mirror is pushed to with C(git push --mirror), for
+        example V(https://gitlab.example.com/backup/{owner_slug}/{name}.git). Placeholders C({owner}),
+        C({name}), C({full_path}), C({owner_slug}), C({full_path_slug}), C({host}), C({provider}).
+      - Needs O(strategy=mirror). Credentials in the URL are refused; use O(push_token).
+    type: str
+  push_token:
+    description:
+      - Token for O(push_to), sent only to the push target's host, through the environment of git.
+    type: str
+  push_username:
+    description:
+      - User name sent with O(push_token) (GitLab accepts any name, GitHub C(x-access-token)).
+    type: str
+    default: x-access-token
+  summary_template:
+    description:
+      - A Jinja2 template that renders the end report instead of the built-in one; it receives the result.
+      - The console and the Action print and write it; the module renders it into RV(summary).
     type: path
 notes:
   - GitLab moves C(last_activity_at) at most about once an hour. A GitLab repository is therefore
     skipped without git only when it was last synced more than an hour after that marker; otherwise
     it is fetched.
 seealso:
-  - module: gizzahub.bulk_clone.org_repos
+  - module: gizzahub.bulk_clone.org_repos_info
 '''
 
 EXAMPLES = r'''
@@ -173,34 +242,65 @@ EXAMPLES = r'''
 RETURN = r'''
 counts:
   description:
-    - Repositories per outcome, and their C(total). In check mode the outcomes are C(would clone) and
-      C(would update). C(gone) and C(pruned) count repositories synced before that the forge no longer lists.
+    - Repositories per outcome, and their C(total). In check mode C(would clone) and C(would update) count
+      what would change. C(gone) counts journal entries this run did not sync, and C(pruned) those pruned.
   returned: always
   type: dict
-  sample: {cloned: 3, updated: 2, unchanged: 995, skipped: 1, failed: 0, total: 1001, gone: 0}
+  sample: {cloned: 3, updated: 2, unchanged: 995, skipped: 1, failed: 0, gone: 0, total: 1001}
 failures:
-  description: Every repository that failed, with a reason a person can act on.
+  description: The repositories that failed, with a reason a person can act on (at most O(return_limit)).
   returned: always
   type: list
   elements: dict
   sample: [{full_path: acme/api, path: acme/api, outcome: failed, reason: "git clone failed: repository not found (404)", head: null, changed: false}]
-skipped:
-  description: Every repository left alone, with the reason (for example local changes, or a diverged branch).
+held_back:
+  description:
+    - The repositories left alone, counted as C(skipped), with the reason (local changes, a diverged branch...).
+      Not named C(skipped), which Ansible reads as "the task was skipped".
   returned: always
   type: list
   elements: dict
   sample: [{full_path: acme/web, path: acme/web, outcome: skipped, reason: "local changes: 2 modified files", head: 0c1f2e3, changed: false}]
 repos:
-  description: The repositories chosen by O(return_repos), with path, outcome, reason and HEAD.
+  description: The repositories chosen by O(return_repos), with path, outcome, reason and HEAD (at most O(return_limit)).
   returned: always
   type: list
   elements: dict
 gone:
-  description: Repositories synced before that the forge no longer lists or the selection no longer keeps, and what was done with them.
+  description:
+    - Journal entries this run did not sync, what was done with each (C(action)) and why (C(reason)).
+    - C(action) is C(kept) (not selected, or not in this run's owners), C(gone upstream), C(trashed) (with
+      C(trash_path)) or C(removed).
   returned: always
   type: list
   elements: dict
-  sample: [{key: "github:github.com:42", full_path: acme/old, path: acme/old, action: reported}]
+  sample:
+    - key: "github:github.com:42"
+      full_path: acme/old
+      path: acme/old
+      action: trashed
+      reason: "gone upstream; moved to /src/.bulk-clone-trash/20260101T000000Z/acme/old"
+      trash_path: /src/.bulk-clone-trash/20260101T000000Z/acme/old
+truncated:
+  description: The lists cut short at O(return_limit); every entry is in RV(report_file).
+  returned: always
+  type: list
+  elements: str
+  sample: [repos]
+report_file:
+  description: The per-repository report of this run, one JSON line per repository (none in check mode).
+  returned: always
+  type: str
+  sample: /home/dev/src/.bulk-clone-state.report.jsonl
+per_owner:
+  description: Outcomes per owner asked for.
+  returned: always
+  type: dict
+  sample: {acme: {cloned: 3, unchanged: 995}}
+run:
+  description: What was asked (provider, API URL, owners, strategy, concurrency, dest, shard, check).
+  returned: always
+  type: dict
 duration:
   description: Seconds the run took.
   returned: always
@@ -215,52 +315,56 @@ state_file:
   returned: always
   type: str
   sample: /home/dev/src/.bulk-clone-state.jsonl
+push:
+  description: With O(push_to), what was pushed (pushed, up_to_date, failed, failures).
+  returned: when push_to is set
+  type: dict
+interrupted:
+  description: What stopped the run early (a signal, or the end of the process that started it).
+  returned: when interrupted
+  type: str
+  sample: interrupted by SIGTERM
+summary:
+  description: The end report rendered with O(summary_template).
+  returned: when summary_template is set
+  type: str
 '''
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.argspec import (
-    forge_kwargs, module_kwargs, selection_kwargs)
-from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.engine import bulk_clone
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.errors import BulkCloneError
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.job import (
+    Hooks, build_job, result_of, run_job, watch_parent)
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.listing import missing_library
-
-SYNC_SPEC = dict(
-    dest=dict(type="path", required=True),
-    path_template=dict(type="str", default="{owner}/{name}"),
-    strategy=dict(type="str", default="pull", choices=["clone", "fetch", "pull", "reset", "mirror"]),
-    concurrency=dict(type="int", default=8),
-    depth=dict(type="int"),
-    filter=dict(type="str"),
-    branch=dict(type="str"),
-    submodules=dict(type="bool", default=False),
-    protocol=dict(type="str", default="https", choices=["https", "ssh"]),
-    state_file=dict(type="path"),
-    prune=dict(type="bool", default=False),
-    force=dict(type="bool", default=False),
-    max_failures=dict(type="int", default=0),
-    return_repos=dict(type="str", default="changed", choices=["none", "changed", "all"]),
-    progress_file=dict(type="path"),
-)
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.options import BULK_CLONE, module_kwargs
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.signals import stop_on_signals
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.summary import render_template
 
 
 def main():
-    module = AnsibleModule(**module_kwargs(SYNC_SPEC))
+    module = AnsibleModule(**module_kwargs(BULK_CLONE))
     missing = missing_library(module.params["provider"])
     if missing:
         module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
-    sync = {name: module.params[name] for name in SYNC_SPEC}
-    sync["check_mode"] = module.check_mode
+    spec = None
     try:
-        result = bulk_clone(forge_kwargs(module.params), module.params["owners"], module.params["owner_kind"],
-                            selection_kwargs(module.params), sync)
+        spec = build_job(module.params, BULK_CLONE, check_mode=module.check_mode, diff=module._diff)
+        hooks = Hooks()
+        watch_parent(hooks)
+        with stop_on_signals(hooks.stop):
+            report = run_job(spec, hooks)
     except BulkCloneError as exc:
-        module.fail_json(msg=str(exc))
+        module.fail_json(msg=spec.redactor().redact(str(exc)) if spec else str(exc))
     except OSError as exc:
         # What the up-front checks of dest cannot foresee (it changed under us).
-        module.fail_json(msg="cannot write under dest %s: %s" % (sync["dest"], exc))
+        module.fail_json(msg="cannot write under dest %s: %s" % (module.params["dest"], exc))
+    result = result_of(report, spec)
     for warning in result.pop("warnings", None) or []:
         module.warn(warning)
+    if module._diff and report.diffs.items:
+        result["diff"] = spec.redactor().redact(list(report.diffs.items))
+    if spec.summary_template:
+        result["summary"] = spec.redactor().redact(render_template(spec.summary_template, result))
     if result.pop("failed", False):
         module.fail_json(**result)
     module.exit_json(**result)

@@ -75,9 +75,20 @@ Kinds and their own keys:
                 full_paths, full_path, new_name, count} applied just before the
                 matching request is answered (the op keys may also be top-level)
     reset_pack  git: the upload-pack that carries a pack sends `bytes` (half)
-                of its answer, then the connection is reset
+                of its answer, then the connection is reset; rate (bytes/s,
+                optional) trickles that part instead of sending it at once
     stall_pack  git: like reset_pack, but waits `seconds` (30) before the reset
+                (with rate, git shows bytes received before the stall)
     git_status  git: status 404 | 403 | 401 (no WWW-Authenticate), body
+    git_redirect  git: answers the matching git requests (info/refs and the
+                POSTs alike; narrow with path) with status 302 | 301 | 303 |
+                307 | 308 and Location = `location` + the request's own
+                path?query (keep_path false: `location` verbatim). Before any
+                auth check, like a forge that moved the repo
+    foreign_clone_url  github|gitlab|gitea: the https clone URL in listing and
+                repo answers (REST clone_url, GitLab http_url_to_repo, Gitea
+                clone_url, GraphQL url) gets origin `base` (path kept), for
+                the repos in `repos` (full paths; all if absent)
     drop_field  field ("archived") removed from every repo object of the answer
     strip_link  rels (["last"]) removed from the Link header; GitLab's
                 X-Total/X-Total-Pages go too when "last" is removed
@@ -87,6 +98,11 @@ arguments of ForgeProcess): activity_granularity (GitLab last_activity_at
 moves only when older than this, default 3600 s), gitea_max_items (50),
 gitea_default_limit (30), app_id (check the JWT's iss; default: any),
 app_token_lifetime (3600 s), admin_repos (3).
+
+A stranger's host for those two: ``tests.forge.capture.CaptureServer`` records
+every request (line, headers, body) and answers 401 with a Basic challenge;
+``credential_like(request, *secrets)`` lists what in one looks like a
+credential.
 
 Served API surface: see github_rest.py, github_graphql.py (the GraphQL schema
 subset and query language subset), gitlab_api.py, gitea_api.py, githttp.py.

@@ -7,7 +7,7 @@
 Schema (a dict; see tests/forge/__init__.py for each kind's own keys):
   kind     secondary | primary | status | truncate | slow | gitlab_429 |
            graphql_rate_limited | reset_pack | stall_pack | git_status | mutate |
-           drop_field | strip_link
+           drop_field | strip_link | git_redirect | foreign_clone_url
   service  github | gitlab | gitea | git   (GraphQL counts as github)
   path     optional regex, searched in the raw request target (path?query)
   after    fire starting with the Nth matching request (1-based, default 1)
@@ -36,6 +36,8 @@ KINDS = {
     "reset_pack": ("git",),
     "stall_pack": ("git",),
     "git_status": ("git",),
+    "git_redirect": ("git",),
+    "foreign_clone_url": ("github", "gitlab", "gitea"),
 }
 
 
@@ -70,6 +72,10 @@ class FaultBook:
         service = spec.get("service") or KINDS[kind][0]
         if service not in KINDS[kind]:
             raise ValueError("fault kind %r applies to %s, not %r" % (kind, "/".join(KINDS[kind]), service))
+        if kind == "git_redirect" and not spec.get("location"):
+            raise ValueError("fault git_redirect needs a location (a URL, e.g. a CaptureServer's)")
+        if kind == "foreign_clone_url" and not str(spec.get("base") or "").startswith(("http://", "https://")):
+            raise ValueError("fault foreign_clone_url needs base, an http(s) URL of the other host")
         path = spec.get("path")
         fault = Fault(id="f%d" % next(self._ids), kind=kind, service=service, spec=dict(spec),
                       path=re.compile(path) if path else None,

@@ -16,6 +16,7 @@ import tempfile
 import threading
 import time
 import traceback
+import urllib.parse
 from typing import Any, Dict, Iterable, List, Optional, Sequence
 
 from .auth import TokenBook
@@ -49,6 +50,60 @@ def drop_field(body: bytes, name: str) -> bytes:
         if isinstance(row, dict):
             row.pop(name, None)
     return json.dumps(data, separators=(",", ":")).encode("utf-8")
+
+
+def foreign_clone_urls(body: bytes, base: str, repos: Optional[Iterable[str]] = None) -> bytes:
+    """Point the https clone URL of listed repos at another origin, path kept:
+    GitHub REST `clone_url`, GitLab `http_url_to_repo`, Gitea `clone_url`,
+    and GitHub GraphQL `url` (a client derives the clone URL from it). A
+    listing is data from the network; this is what a hostile or broken one
+    looks like."""
+    try:
+        data = json.loads(body.decode("utf-8"))
+    except ValueError:
+        return body
+    wanted = None if repos is None else {r.lower() for r in repos}
+    base = base.rstrip("/")
+
+    def rebase(url: Any) -> Any:
+        if not isinstance(url, str) or "://" not in url:
+            return url
+        parts = urllib.parse.urlsplit(url)
+        return base + urllib.parse.urlunsplit(("", "", parts.path, parts.query, parts.fragment))
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list):
+            for item in node:
+                walk(item)
+            return
+        if not isinstance(node, dict):
+            return
+        name = node.get("full_name") or node.get("path_with_namespace") or node.get("nameWithOwner")
+        if isinstance(name, str) and (wanted is None or name.lower() in wanted):
+            for key in ("clone_url", "http_url_to_repo"):
+                if key in node:
+                    node[key] = rebase(node[key])
+            if "nameWithOwner" in node and "url" in node:
+                node["url"] = rebase(node["url"])
+        for value in node.values():
+            if isinstance(value, (list, dict)):
+                walk(value)
+
+    walk(data)
+    return json.dumps(data, separators=(",", ":")).encode("utf-8")
+
+
+def git_redirect(fault: Any, req: Request) -> Response:
+    """A 30x for a git request: to `location` + the request's own path and
+    query (what git needs to rebase onto the target), or to `location`
+    verbatim with keep_path false."""
+    status = int(fault.get("status", 302))
+    if status not in (301, 302, 303, 307, 308):
+        raise ValueError("git_redirect status must be 301, 302, 303, 307 or 308, not %r" % status)
+    location = str(fault.get("location") or "")
+    if fault.get("keep_path", True):
+        location = location.rstrip("/") + req.target
+    return text_response(status, "Moved\n", [("Location", location)])
 
 
 def strip_link(resp: Response, rels: Iterable[str]) -> None:
@@ -193,6 +248,8 @@ class Forge(ForgeUrls):
         self.count("git:" + op)
         self.count_git(target.service, target.full_path, op)
         fault = self.faults.match("git", req.target, carries_pack(target, req.body))
+        if fault is not None and fault.kind == "git_redirect":
+            return git_redirect(fault, req)
         early = self._generic_fault(fault)
         if early is not None:
             return early
@@ -210,6 +267,8 @@ class Forge(ForgeUrls):
             resp.body = drop_field(resp.body, str(fault.get("field", "archived")))
         elif fault is not None and fault.kind == "strip_link":
             strip_link(resp, fault.get("rels") or ["last"])
+        elif fault is not None and fault.kind == "foreign_clone_url" and resp.body:
+            resp.body = foreign_clone_urls(resp.body, str(fault.get("base") or ""), fault.get("repos"))
         return resp
 
     def _generic_fault(self, fault: Any) -> Optional[Response]:

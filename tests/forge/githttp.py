@@ -221,8 +221,16 @@ class GitHttp:
         handler.send_header("Transfer-Encoding", "chunked")
         handler.end_headers()
         part = data[:cut]
-        handler.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
-        handler.wfile.flush()
+        rate = int(fault.get("rate") or 0)
+        # At `rate` bytes/s the client sees the part arrive over time (and git
+        # shows bytes received); without it, all at once.
+        step = max(1, rate // 10) if rate > 0 else len(part)
+        for at in range(0, len(part), step):
+            chunk = part[at:at + step]
+            handler.wfile.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
+            handler.wfile.flush()
+            if rate > 0 and self.app.stopping.wait(len(chunk) / float(rate)):
+                break
         self.app.record_status(status)
         if fault.kind == "stall_pack":
             self.app.stopping.wait(float(fault.get("seconds", 30)))

@@ -60,15 +60,29 @@ def forge_kwargs(forge: Any, token: Optional[str] = None, **extra: Any) -> Dict[
     return kwargs
 
 
+def job_values(forge: Any, dest: Any, owners: Iterable[str] = ("acme",), token: Optional[str] = None,
+               selection: Optional[Dict[str, Any]] = None, forge_extra: Optional[Dict[str, Any]] = None,
+               **sync: Any) -> Dict[str, Any]:
+    """The option values of one job (options.py names), as a door would pass them."""
+    values = dict(FAST_GIT, dest=str(dest), concurrency=4, return_repos="all", owners=list(owners))
+    values.update(forge_kwargs(forge, token, **(forge_extra or {})))
+    values.update(selection or {})
+    values.update(sync)
+    return values
+
+
+def run_values(values: Dict[str, Any], check_mode: bool = False, hooks: Any = None) -> Dict[str, Any]:
+    """One job, in process, the way a door runs it: build, run, the result."""
+    from bulk_clone_engine.job import build_job, result_of, run_job
+    spec = build_job(values, check_mode=check_mode, environ={})
+    return result_of(run_job(spec, hooks), spec)
+
+
 def run(forge: Any, dest: Any, owners: Iterable[str] = ("acme",), token: Optional[str] = None,
         selection: Optional[Dict[str, Any]] = None, forge_extra: Optional[Dict[str, Any]] = None,
-        **sync: Any) -> Dict[str, Any]:
+        check_mode: bool = False, hooks: Any = None, **sync: Any) -> Dict[str, Any]:
     """One engine run, in process, the way a front door calls it."""
-    from bulk_clone_engine.engine import bulk_clone
-    options = dict(FAST_GIT, dest=str(dest), concurrency=4, return_repos="all")
-    options.update(sync)
-    return bulk_clone(forge_kwargs(forge, token, **(forge_extra or {})), list(owners), None,
-                      dict(selection or {}), options)
+    return run_values(job_values(forge, dest, owners, token, selection, forge_extra, **sync), check_mode, hooks)
 
 
 def by_path(result: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
@@ -176,7 +190,5 @@ def engine_process(config: Dict[str, Any], env: Optional[Dict[str, str]] = None)
 
 def engine_config(forge: Any, dest: Any, owners: Iterable[str] = ("acme",), token: Optional[str] = None,
                   **sync: Any) -> Dict[str, Any]:
-    options = dict(FAST_GIT, dest=str(dest), concurrency=4, return_repos="none")
-    options.update(sync)
-    return {"forge": forge_kwargs(forge, token), "owners": list(owners), "owner_kind": None,
-            "selection": {}, "sync": options}
+    sync.setdefault("return_repos", "none")
+    return {"values": job_values(forge, dest, owners, token, **sync), "check_mode": False}

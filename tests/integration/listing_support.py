@@ -23,3 +23,21 @@ def kwargs_for(forge: Any, flavour: str, fast: Dict[str, Any], **extra: Any) -> 
     out = dict(base, token=TOKEN, **fast)
     out.update(extra)
     return out
+
+
+def open_listing(forge: Dict[str, Any], owners: Any, owner_kind: Any, selection: Dict[str, Any],
+                 on_wait: Any = None) -> Any:
+    """A Listing the way the doors build one: every option checked first (job.build_job)."""
+    from bulk_clone_engine.job import build_job
+    from bulk_clone_engine.listing import make_listing
+    values = dict(forge, owners=list(owners), owner_kind=owner_kind, **selection)
+    spec = build_job(values, "org_repos", environ={})
+    return make_listing(spec.forge, spec.owners, spec.selection, on_wait=on_wait)
+
+
+def list_repos(forge: Dict[str, Any], owners: Any, owner_kind: Any, selection: Dict[str, Any],
+               fields: Any = ()) -> Dict[str, Any]:
+    """What org_repos_info returns."""
+    from bulk_clone_engine import job
+    values = dict(forge, owners=list(owners), owner_kind=owner_kind, fields=list(fields), **selection)
+    return job.list_repos(job.build_job(values, "org_repos", environ={}))

@@ -6,8 +6,7 @@
 must kill it (kill -9) or hold its lock from outside.
 
 Reads one JSON object on stdin, never argv (the token is in it):
-    {"forge": {...build_forge_config kwargs...}, "owners": [...],
-     "owner_kind": null, "selection": {...}, "sync": {...SyncSettings...}}
+    {"values": {...option values, options.py names...}, "check_mode": false}
 Prints the result as one JSON line on stdout. Exit status: 0 done, 1 the run
 went past max_failures, 2 a BulkCloneError (message on stderr).
 """
@@ -19,13 +18,16 @@ import sys
 
 
 def main() -> int:
-    from bulk_clone_engine.engine import bulk_clone
     from bulk_clone_engine.errors import BulkCloneError
+    from bulk_clone_engine.job import Hooks, build_job, result_of, run_job
+    from bulk_clone_engine.signals import stop_on_signals
 
     config = json.load(sys.stdin)
     try:
-        result = bulk_clone(config["forge"], config["owners"], config.get("owner_kind"),
-                            config.get("selection") or {}, config["sync"])
+        spec = build_job(config["values"], check_mode=bool(config.get("check_mode")), environ={})
+        hooks = Hooks()
+        with stop_on_signals(hooks.stop):
+            result = result_of(run_job(spec, hooks), spec)
     except BulkCloneError as exc:
         sys.stderr.write("%s: %s\n" % (exc.__class__.__name__, exc))
         return 2

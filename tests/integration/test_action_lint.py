@@ -24,6 +24,8 @@ import sys
 import pytest
 import yaml
 
+from bulk_clone_engine import options as options_table
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 WORKFLOWS = sorted(
     glob.glob(os.path.join(REPO_ROOT, ".github", "workflows", "*.yml"))
@@ -146,9 +148,11 @@ def test_every_input_is_documented_and_reaches_the_script():
         assert name in used, "input %s is never used" % name
     # Everything but the interpreter choice goes to the console through BULK_CLONE_*.
     assert set(inputs) - handed == {"python"}
+    # Each reaches the console as the variable the option table names for it.
+    by_input = {o.input_name: o for o in options_table.at(options_table.ACTION)}
     for key, value in run_env.items():
-        flag = re.search(r"inputs\.([\w-]+)", value).group(1)
-        assert key == "BULK_CLONE_" + flag.upper().replace("-", "_")
+        name = re.search(r"inputs\.([\w-]+)", value).group(1)
+        assert key == by_input[name].env_name
     assert used <= set(inputs)
 
 
@@ -170,26 +174,21 @@ def test_step_scripts_are_valid_bash(index, tmp_path):
     assert proc.returncode == 0, proc.stderr
 
 
-def test_input_check_step_names_each_wrong_input(tmp_path):
-    """The first step, run as the runner runs it (bash -eo pipefail), with
-    wrong inputs: one ::error:: per problem, each naming the input, and a
-    failing exit; the token is masked before anything else is printed."""
+def test_the_first_step_masks_every_secret_line_and_prints_nothing_else(tmp_path):
+    """The first step, run as the runner runs it (bash -eo pipefail): every
+    line of every secret input is masked before anything else can print it.
+    Other inputs are checked by bulk-clone itself, which names the option
+    (tests/unit/test_console.py::test_configuration_errors_exit_2_with_one_clear_error)."""
     step = load_action()["runs"]["steps"][0]
-    script = tmp_path / "check.sh"
+    script = tmp_path / "mask.sh"
     script.write_text(step["run"], encoding="utf-8")
-    env = {"PATH": os.environ["PATH"], "INPUT_TOKEN": "sekrit-token", "INPUT_PUSH_TOKEN": "", "INPUT_OWNERS": " , ",
-           "INPUT_OWNER_KIND": "auto", "INPUT_PROVIDER": "gitea", "INPUT_API_URL": "", "INPUT_STRATEGY": "pull",
-           "INPUT_PUSH_TO": "https://backup/{name}.git", "INPUT_SHARD": "2/2", "INPUT_PATH": "repos"}
+    env = {"PATH": os.environ["PATH"], "INPUT_TOKEN": "sekrit-token", "INPUT_PUSH_TOKEN": "push-sekrit",
+           "INPUT_APP_PRIVATE_KEY": "-----BEGIN KEY-----\nline-two\n-----END KEY-----"}
     proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=env,
                           capture_output=True, text=True, check=False)
-    assert proc.returncode == 1
-    lines = proc.stdout.splitlines()
-    assert lines[0] == "::add-mask::sekrit-token"
-    errors = [ln for ln in lines if ln.startswith("::error")]
-    assert [re.match(r"::error title=bulk-clone: input ([\w-]+)::", e).group(1) for e in errors] == [
-        "owners", "api-url", "shard", "push-to"]
-    ok_env = dict(env, INPUT_OWNERS="acme", INPUT_PROVIDER="github", INPUT_SHARD="1/2", INPUT_STRATEGY="mirror")
-    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=ok_env,
-                          capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "::error" not in proc.stdout
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.splitlines() == ["::add-mask::sekrit-token", "::add-mask::push-sekrit",
+                                        "::add-mask::-----BEGIN KEY-----", "::add-mask::line-two",
+                                        "::add-mask::-----END KEY-----"]
+    secret_inputs = {o.input_name for o in options_table.at(options_table.ACTION) if o.secret}
+    assert {m.lower().replace("_", "-") for m in re.findall(r"INPUT_(\w+)", step["run"])} == secret_inputs

@@ -35,7 +35,7 @@ def run_console(forge, token, tmp_path, name="run", extra=()):
            "GITHUB_OUTPUT": str(files / "output"), "GITHUB_STEP_SUMMARY": str(files / "summary"),
            "RUNNER_TEMP": str(files), "PATH": os.environ["PATH"], "HOME": os.environ.get("HOME", "/root")}
     argv = ["--api-url", forge.github_api, "--owners", "acme", "--path", str(tmp_path / "mirrors"),
-            "--push-to", forge.url + "/mirror-target/{name}.git", "--concurrency", "4"] + list(extra)
+            "--push-to", forge.url + "/mirror-target/{name}.git", "--concurrency", "4", "--strategy", "mirror"] + list(extra)
     code = main(argv, environ=env, out=out, err=out)
     outputs = dict(line.split("=", 1) for line in (files / "output").read_text().splitlines())
     with open(outputs["report-path"], encoding="utf-8") as handle:

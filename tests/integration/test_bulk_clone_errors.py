@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -103,9 +104,9 @@ def test_state_file_in_a_missing_folder(org, tmp_path):
     (dict(strategy="yolo"), ["strategy 'yolo'", "clone, fetch, pull, reset, mirror"]),
     (dict(protocol="ftp"), ["protocol 'ftp'", "https or ssh"]),
     (dict(return_repos="some"), ["return_repos 'some'", "none, changed, all"]),
-    (dict(concurrency=0), ["concurrency must be between 1 and 256"]),
+    (dict(concurrency=0), ["concurrency must be a whole number from 1 to 256"]),
     (dict(max_failures=-2), ["max_failures must be -1"]),
-    (dict(depth=0), ["depth must be a positive integer"]),
+    (dict(depth=0), ["depth must be a positive whole number"]),
     (dict(filter="--upload-pack=evil"), ["filter must look like blob:none"]),
     (dict(path_template="{name.__class__}"), ["path_template", "is not allowed"]),
     (dict(path_template="all-in-one"), ["path_template", "include {name}"]),
@@ -174,21 +175,30 @@ def test_a_torn_last_line_is_tolerated(org, tmp_path):
     assert set(outcomes(again).values()) == {"unchanged"} and no_git_happened(org)
 
 
-def test_a_state_file_locked_by_another_run_is_refused_clearly(org, tmp_path):
+def test_a_dest_locked_by_another_run_is_refused_clearly(org, tmp_path):
     dest = tmp_path / "src"
     # A real second run, held in the middle of a clone by a stalled pack.
     org.inject({"kind": "stall_pack", "service": "git", "seconds": 20, "times": -1})
     proc = engine_process(engine_config(org, dest, concurrency=1))
-    lock = dest / (STATE + ".lock")
+    lock = dest / ".bulk-clone.lock"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and not (lock.exists() and lock.read_text().strip()):
         time.sleep(0.02)
     try:
-        with pytest.raises(StateError) as info:
-            run(org, dest)
-        message = str(info.value)
-        assert "another bulk_clone run holds %s (pid %d)" % (lock, proc.pid) in message
-        assert "wait for it to finish" in message
+        # The lock belongs to dest: another state file does not get around it.
+        for state_file in (None, str(tmp_path / "other-state.jsonl")):
+            with pytest.raises(StateError) as info:
+                run(org, dest, state_file=state_file)
+            message = str(info.value)
+            assert "another bulk-clone run (pid %d on %s, started " % (proc.pid, socket.gethostname()) in message
+            assert "is syncing into %s" % dest in message and "Wait for it to finish" in message
+            assert "lock_timeout" in message
+            assert "remove" not in message and "delete" not in message    # never advise deleting the lock
+        # lock_timeout waits for it (here: in vain, and says so).
+        started = time.monotonic()
+        with pytest.raises(StateError, match=r"after waiting 1s \(lock_timeout\)"):
+            run(org, dest, lock_timeout=1.0)
+        assert time.monotonic() - started >= 1.0
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.communicate()
@@ -214,19 +224,29 @@ def _processes_under(root: Path):
 
 
 # -- full disks ------------------------------------------------------------------------------
-def test_disk_full_fails_that_repo_with_the_reason_and_no_retry(fresh_forge, hermetic_git, tmpfs):  # noqa: F811
+def test_disk_full_stops_the_run_at_the_first_enospc_naming_the_disk(fresh_forge, hermetic_git, tmpfs):  # noqa: F811
     forge = fresh_forge(["github:acme:6:big=1"])
     big = [r["full_path"] for r in forge.repos("github", "acme") if r["big"]]
-    dest = tmpfs("2m") / "src"
+    mount = tmpfs("2m")
+    dest = mount / "src"
     # One git at a time: a small clone running while the big one fills the
     # disk would (rightly) fail too, and the test would depend on scheduling.
     result = run(forge, dest, max_failures=-1, concurrency=1)
     failures = {f["full_path"]: f["reason"] for f in result["failures"]}
-    assert set(failures) == set(big)
     assert "no space left on device: free disk space under dest" in failures[big[0]]
     assert forge.git_requests_by_repo("github")[big[0]]["info-refs"] == 1   # not retried
-    assert result["counts"]["cloned"] == 5
+    # The run stopped there: nothing after the full disk was tried.
+    assert result.get("failed") and "(mounted at %s) is full" % mount in result["msg"]
+    tried = set(forge.git_requests_by_repo("github"))
+    after = [p for p, r in failures.items() if p != big[0]]
+    assert all("not attempted" in failures[p] for p in after) and not set(after) & tried
     assert leftover_temps(dest) == [] and not (dest / big[0]).exists()
+    # The journal is intact: a re-run redoes none of the repositories already cloned.
+    done = {p for p in tried if p != big[0]}
+    forge.reset_counters()
+    again = run(forge, dest, max_failures=-1, concurrency=1, exclude=[big[0].split("/")[1]])
+    assert not set(forge.git_requests_by_repo("github")) & done
+    assert again["counts"]["unchanged"] == len(done)
 
 
 def test_journal_on_a_full_disk_stops_the_run_clearly_and_a_rerun_resumes(fresh_forge, hermetic_git,  # noqa: F811

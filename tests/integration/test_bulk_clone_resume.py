@@ -115,7 +115,8 @@ def test_kill_9_again_and_again_then_one_clean_run_equals_an_uninterrupted_run(f
     assert repo_heads(dest) == repo_heads(reference)
     assert folders(dest) == folders(reference)
     assert leftover_temps(dest) == []
-    assert sorted(p.name for p in dest.iterdir() if p.is_file()) == [STATE, STATE + ".lock"]
+    assert sorted(p.name for p in dest.iterdir() if p.is_file()) == sorted(
+        [".bulk-clone.lock", STATE, STATE + ".lock", ".bulk-clone-state.report.jsonl"])
     assert done_paths(dest) == set(repo_heads(reference))
 
 

@@ -168,7 +168,7 @@ def test_working_copy_strategy_every_case_and_nothing_local_lost(org, tmp_path, 
         if strat == strategy:
             assert text in reasons[repo], reasons[repo]
     # Skipped repos are listed with their reason; counts add up.
-    assert sorted(r["full_path"] for r in third["skipped"]) == sorted(
+    assert sorted(r["full_path"] for r in third["held_back"]) == sorted(
         p for p, o in expected.items() if o == "skipped")
     assert third["counts"]["total"] == len(upstream)
 
@@ -198,7 +198,7 @@ def test_working_copy_strategy_every_case_and_nothing_local_lost(org, tmp_path, 
     fourth = run(org, dest, strategy=strategy)
     assert fourth["changed"] is False, fourth["repos"]
     skipped = {p for p, o in expected.items() if o == "skipped"}
-    assert {r["full_path"] for r in fourth["skipped"]} == skipped
+    assert {r["full_path"] for r in fourth["held_back"]} == skipped
     assert set(org.git_requests_by_repo("github")) == skipped
     local.assert_nothing_lost()
 
@@ -339,15 +339,18 @@ def test_repos_gone_upstream_are_reported_and_pruned_only_without_local_work(org
 
     reported = run(org, dest)
     assert sorted(g["full_path"] for g in reported["gone"]) == sorted(gone)
-    assert {g["action"] for g in reported["gone"]} == {"reported"}
+    assert {g["action"] for g in reported["gone"]} == {"gone upstream"}
     assert all((dest / p).is_dir() for p in gone)
 
     pruned = run(org, dest, prune=True)
     actions = {g["full_path"]: g for g in pruned["gone"]}
-    assert actions[UNCHANGED_REPO]["action"] == "removed"
+    assert actions[UNCHANGED_REPO]["action"] == "trashed"
     assert actions[UNPUSHED_ONLY]["action"] == "kept" and "unpushed commit" in actions[UNPUSHED_ONLY]["reason"]
     assert actions[STASHED]["action"] == "kept" and "stash" in actions[STASHED]["reason"]
     assert not (dest / UNCHANGED_REPO).exists()
+    # Recoverable: the clone sits whole in the dated trash folder the report names.
+    trash = Path(actions[UNCHANGED_REPO]["trash_path"])
+    assert trash.is_relative_to(dest / ".bulk-clone-trash") and head_of(trash) is not None
     assert pruned["changed"] is True and pruned["counts"]["pruned"] == 1
     assert head_of(dest / UNPUSHED_ONLY) == local.commits[UNPUSHED_ONLY]
     assert "my precious stash" in git("stash", "list", cwd=dest / STASHED)
@@ -359,13 +362,16 @@ def test_repos_gone_upstream_are_reported_and_pruned_only_without_local_work(org
     assert again["changed"] is False
 
 
-def test_mirror_prune_removes_bare_copies_of_deleted_repos(org, tmp_path):
+def test_mirror_prune_moves_bare_copies_of_deleted_repos_to_the_trash(org, tmp_path):
     dest = tmp_path / "backup"
     run(org, dest, strategy="mirror")
+    head = git("rev-parse", "HEAD", cwd=dest / CHANGED)
     org.delete_repos("github", [CHANGED])
     result = run(org, dest, strategy="mirror", prune=True)
-    assert [(g["full_path"], g["action"]) for g in result["gone"]] == [(CHANGED, "removed")]
+    assert [(g["full_path"], g["action"]) for g in result["gone"]] == [(CHANGED, "trashed")]
     assert not (dest / CHANGED).exists()
+    # A mirror of a deleted repository may be the last copy: it is kept whole.
+    assert git("rev-parse", "HEAD", cwd=result["gone"][0]["trash_path"]) == head
     assert set(repo_heads(dest)) == set(truth(org))
 
 

@@ -15,7 +15,7 @@ import requests
 
 from bulk_clone_engine.errors import AuthError, ConfigError, NotFoundError, TransientError
 import listing_support
-from bulk_clone_engine.listing import list_repos
+from listing_support import list_repos  # noqa: E402
 
 TOKEN = "forge-token"
 FAST = dict(max_wait=30, secondary_min_wait=0.05, max_tries=2, retry_base=0.01)
@@ -173,7 +173,7 @@ def test_bad_shard(forge, shard):
 @pytest.mark.parametrize("options,fragment", [
     ({"archived": "maybe"}, "archived: 'maybe' is not allowed; expected one of include, exclude, only"),
     ({"visibility": ["secret"]}, "visibility: 'secret' is not a visibility"),
-    ({"colour": "red"}, "unknown selection option colour"),
+    ({"colour": "red"}, "unknown option colour"),
 ])
 def test_other_selection_mistakes(forge, options, fragment):
     with pytest.raises(ConfigError) as err:

@@ -12,7 +12,7 @@ import math
 
 import pytest
 
-from bulk_clone_engine.listing import list_repos, open_listing
+from listing_support import list_repos, open_listing  # noqa: E402
 
 TOKEN = "forge-token"
 FAST = dict(max_wait=30, secondary_min_wait=0.05, max_tries=3, retry_base=0.01)

@@ -16,7 +16,7 @@ import math
 
 import pytest
 
-from bulk_clone_engine.listing import list_repos, open_listing
+from listing_support import list_repos, open_listing  # noqa: E402
 
 TOKEN = "forge-token"
 OTHER_TOKEN = "forge-token-2"

@@ -12,9 +12,10 @@ import io
 
 import pytest
 
-from bulk_clone_engine.console import (OwnerTally, Workflow, build_parser, default_report_file, escape_data, main,
-                                       parse_bool, resolve_options, split_list)
+from bulk_clone_engine.console import Workflow, build_parser, default_report_file, escape_data, main, resolve_options
 from bulk_clone_engine.errors import BulkCloneError, ConfigError
+from bulk_clone_engine.options import option, parse_text
+from bulk_clone_engine.report import OwnerTally
 from bulk_clone_engine.pushmirror import push_state_path, render_push_url, validate_push_template
 from bulk_clone_engine.repo import Repo
 
@@ -29,7 +30,7 @@ def repo(full_path="acme/api", owner="acme", name="api", provider="github"):
 
 
 def test_lists_accept_commas_spaces_newlines_and_repeats():
-    assert split_list(["a, b", "c\nd  e", ""]) == ["a", "b", "c", "d", "e"]
+    assert parse_text(option("owners"), ["a, b", "c\nd  e", ""]) == ["a", "b", "c", "d", "e"]
     assert options(["--owners", "x,y", "--owners", "z"])["owners"] == ["x", "y", "z"]
     # Patterns keep their commas and spaces: one per line.
     got = options(env={"BULK_CLONE_INCLUDE": "^api-[0-9]{1,3}$\n ^web .*\n"})
@@ -46,7 +47,7 @@ def test_flags_beat_env_which_beats_defaults():
     assert got["summary"] is False
     assert got["api_url"] is None            # empty env = not given
     assert got["provider"] == "github"       # default
-    assert options()["strategy"] == "mirror"
+    assert options()["strategy"] == "pull"    # the module's default; the Action passes mirror
     assert options(["--no-summary"])["summary"] is False
 
 
@@ -54,7 +55,7 @@ def test_wrong_values_name_the_option():
     with pytest.raises(ConfigError, match="concurrency must be a whole number"):
         options(env={"BULK_CLONE_CONCURRENCY": "many"})
     with pytest.raises(ConfigError, match="prune must be true or false"):
-        parse_bool("prune", "maybe")
+        parse_text(option("prune"), "maybe")
 
 
 def test_workflow_commands_under_actions_and_plain_elsewhere(tmp_path):
@@ -93,7 +94,7 @@ def test_workflow_commands_under_actions_and_plain_elsewhere(tmp_path):
 
 
 @pytest.mark.parametrize("argv,env,message", [
-    ([], {}, "path is required"),
+    ([], {}, "dest is required"),
     (["--path", "/tmp/x", "--push-to", "https://b/{name}.git", "--strategy", "pull"], {}, "push_to needs strategy mirror"),
     (["--path", "/tmp/x", "--provider", "gitea", "--owners", "a"], {}, "api_url is required for provider gitea"),
     (["--path", "/tmp/x", "--owners", "a", "--shard", "3/2"], {}, "shard"),
@@ -112,17 +113,17 @@ def test_configuration_errors_exit_2_with_one_clear_error(argv, env, message):
 
 def test_per_owner_tally_folds_subgroups_into_the_owner_asked_for():
     tally = OwnerTally(["platform", "platform/backend", "Acme"])
-    tally.count(repo("platform/backend/svc/api", "platform/backend/svc", "api", "gitlab"), "cloned")
-    tally.count(repo("platform/web", "platform", "web", "gitlab"), "failed")
-    tally.count(repo("acme/x", "acme", "x"), "unchanged")
-    tally.count(repo("other/y", "other", "y"), "cloned")
+    tally.count("platform/backend/svc/api", "platform/backend/svc", "cloned")
+    tally.count("platform/web", "platform", "failed")
+    tally.count("acme/x", "acme", "unchanged")
+    tally.count("other/y", "other", "cloned")
     assert tally.as_dict() == {"platform/backend": {"cloned": 1}, "platform": {"failed": 1},
                                "Acme": {"unchanged": 1}, "other": {"cloned": 1}}
 
 
-def test_report_file_defaults_to_runner_temp_with_the_shard():
-    assert default_report_file({"shard": "1/4"}, {"RUNNER_TEMP": "/rt"}, "/d/m") == "/rt/bulk-clone-report-shard-1-4.json"
-    assert default_report_file({"shard": None}, {}, "/d/m") == "/d/bulk-clone-report.json"
+def test_report_file_defaults_to_dest_with_the_shard():
+    assert default_report_file({"shard": "1/4"}, "/d/m") == "/d/m/.bulk-clone-report-shard-1-4.json"
+    assert default_report_file({"shard": None}, "/d/m") == "/d/m/.bulk-clone-report.json"
 
 
 def test_push_urls_quote_untrusted_names():

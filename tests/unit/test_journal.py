@@ -53,7 +53,7 @@ def test_record_reopen_forget(tmp_path):
     first = json.loads(lines_of(path)[0])
     assert first["bulk_clone_state"] == 1
     rec = json.loads(lines_of(path)[1])
-    assert set(rec) == {"key", "path", "marker", "head", "outcome", "ts", "full_path"}
+    assert set(rec) == {"key", "path", "marker", "head", "strategy", "outcome", "ts", "full_path"}
 
 
 def test_unknown_field_is_a_programming_error(tmp_path):

@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 DOCUMENTATION = r'''
-module: org_repos
+module: org_repos_info
 short_description: List every repository of GitHub, GitLab and Gitea owners
 version_added: 0.1.0
 description:
@@ -16,6 +16,8 @@ description:
   - The listing streams page by page, obeys the forge's rate limits, and lists every repository
     once even when repositories are added, removed or renamed while it runs.
   - Never changes anything, on the forge or on the host.
+  - This module was called C(gizzahub.bulk_clone.org_repos) before 0.2.0; that name still works and
+    redirects here.
 author:
   - gizzahub developers (@gizzahub)
 extends_documentation_fragment:
@@ -46,13 +48,13 @@ seealso:
 
 EXAMPLES = r'''
 - name: List every repository of two GitHub organizations
-  gizzahub.bulk_clone.org_repos:
+  gizzahub.bulk_clone.org_repos_info:
     owners: [acme, acme-labs]
     token: "{{ github_token }}"
   register: listing
 
 - name: Loop over the non-archived Python repos of a GitLab group and its subgroups
-  gizzahub.bulk_clone.org_repos:
+  gizzahub.bulk_clone.org_repos_info:
     provider: gitlab
     api_url: https://gitlab.example.com
     owners: platform/backend
@@ -63,7 +65,7 @@ EXAMPLES = r'''
   register: backend
 
 - name: One shard of four, by GraphQL, from GitHub Enterprise Server
-  gizzahub.bulk_clone.org_repos:
+  gizzahub.bulk_clone.org_repos_info:
     api_url: https://ghes.example.com/api/v3
     owners: big-org
     api: graphql
@@ -148,26 +150,24 @@ stats:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.argspec import (
-    forge_kwargs, module_kwargs, selection_kwargs)
 from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.errors import BulkCloneError
-from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.listing import list_repos, missing_library
-from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.repo import REPO_FIELDS
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.job import build_job, list_repos
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.listing import missing_library
+from ansible_collections.gizzahub.bulk_clone.plugins.module_utils.options import ORG_REPOS, module_kwargs
 
 
 def main():
-    module = AnsibleModule(**module_kwargs(
-        dict(fields=dict(type="list", elements="str", default=[], choices=list(REPO_FIELDS)))))
+    module = AnsibleModule(**module_kwargs(ORG_REPOS))
     missing = missing_library(module.params["provider"])
     if missing:
         module.fail_json(msg=missing_required_lib(missing[0]), exception=missing[1])
+    spec = None
     try:
-        result = list_repos(forge_kwargs(module.params), module.params["owners"],
-                            module.params["owner_kind"], selection_kwargs(module.params),
-                            fields=tuple(module.params["fields"]))
+        spec = build_job(module.params, ORG_REPOS)
+        result = list_repos(spec)
     except BulkCloneError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, **result)
+        module.fail_json(msg=spec.redactor().redact(str(exc)) if spec else str(exc))
+    module.exit_json(changed=False, **spec.redactor().redact(result))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,793 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""One job for every door: list -> select -> plan -> work -> record.
+
+``build_job(values, door)`` checks every option together (each error names
+the option to change) and ``run_job(spec, hooks)`` runs it. The doors (the
+modules, the console and so the Action, the role through the module) differ
+only in their hooks: how progress is shown, what happens per repository
+(the summary tally, push mirrors) and how an interrupt arrives.
+
+The listing streams repos one page ahead; a planner thread compares each
+with the state journal and hands only real work to a bounded queue, so a
+busy pool of git workers pauses the listing (backpressure) and memory stays
+flat. The main thread only waits: for the planner and the workers to end,
+or for an interrupt, which it answers within seconds (docs/architecture.md,
+"Interrupts").
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import queue
+import shutil
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Callable, Dict, FrozenSet, List, Mapping, Optional, Set, Tuple
+
+from .config import ForgeConfig, OwnerRef, build_forge_config, build_owners
+from .errors import BulkCloneError, ConfigError, Interrupted, StateError
+from .gitrunner import GitRunner, origin_of
+from .journal import Journal, default_path
+from .layout import RESERVED_PREFIX, PathError, render_path, resolve, validate_template
+from .listing import Listing, make_listing
+from .lock import DestLock
+from .options import (BULK_CLONE, BY_NAME, ORG_REPOS, PROTOCOLS, RETURN_REPOS, STRATEGIES, at, defaults,
+                      token_from_env)
+from .outcome import Outcome, SyncResult
+from .progress import Progress, ProgressFileWriter
+from .prune import PruneSettings, Pruner
+from .pushmirror import PushMirror, PushSettings, validate_push_template
+from .redact import Redactor
+from .repo import Repo
+from .report import RepoReport, RunReport, report_path_for
+from .selection import Selection, compile_selection
+from .strategies import SyncOptions
+from .sync import sync_repo
+
+TEMP_DIRNAME = RESERVED_PREFIX + "tmp"
+
+
+# ---------------------------------------------------------------------------
+# The job, validated
+# ---------------------------------------------------------------------------
+
+@dataclass
+class SyncSettings:
+    dest: str
+    options: SyncOptions
+    path_template: str = "{owner}/{name}"
+    concurrency: int = 8
+    protocol: str = "https"
+    state_file: Optional[str] = None
+    max_failures: int = 0
+    return_repos: str = "changed"
+    return_limit: int = 1000
+    progress_file: Optional[str] = None
+    check_mode: bool = False
+    prune: PruneSettings = field(default_factory=PruneSettings)
+    git_hosts: Tuple[str, ...] = ()
+    lock_timeout: float = 0.0
+    git_timeout: float = 3600.0
+    git_tries: int = 4
+    git_backoff_base: float = 2.0
+    gitlab_granularity: float = 3600.0
+
+    @property
+    def strategy(self) -> str:
+        return self.options.strategy
+
+    @property
+    def journal_path(self) -> str:
+        return self.state_file or default_path(self.dest)
+
+    @property
+    def temp_dir(self) -> Path:
+        return Path(self.dest) / TEMP_DIRNAME
+
+
+@dataclass
+class JobSpec:
+    forge: ForgeConfig
+    owners: Tuple[OwnerRef, ...]
+    selection: Selection
+    sync: Optional[SyncSettings] = None
+    push: Optional[PushSettings] = None
+    summary_template: Optional[str] = None
+    diff: bool = False
+    shard: Optional[str] = None
+    fields: Tuple[str, ...] = ()
+    secrets: Tuple[str, ...] = field(default=(), repr=False)
+
+    def redactor(self) -> Redactor:
+        redactor = Redactor()
+        for secret in self.secrets:
+            redactor.add(secret)
+        return redactor
+
+
+def _int_at_least(name: str, value: Any, low: int, what: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < low:
+        raise ConfigError("%s must be %s, not %r" % (name, what, value))
+    return value
+
+
+def build_job(values: Mapping[str, Any], door: str = BULK_CLONE, check_mode: bool = False, diff: bool = False,
+              environ: Optional[Mapping[str, str]] = None) -> JobSpec:
+    """Every option checked together, before any request; values not given
+    take the table's defaults (options.py). ``environ`` supplies the token
+    when the option is not given (default: this process's environment)."""
+    environ = os.environ if environ is None else environ
+    unknown = sorted(set(values) - set(BY_NAME))
+    if unknown:
+        raise ConfigError("unknown option %s: see the options of %s" % (", ".join(unknown), door))
+    v: Dict[str, Any] = defaults(door)
+    v.update({k: val for k, val in values.items() if val is not None})
+    sync = push = None
+    if door != ORG_REPOS:
+        sync = build_sync_settings(v, check_mode)
+        if v.get("push_to"):
+            if sync.strategy != "mirror":
+                raise ConfigError("push_to needs strategy mirror: only a mirror holds every ref to push; "
+                                  "set strategy: mirror or remove push_to")
+            validate_push_template(v["push_to"])
+            push = PushSettings(url_template=v["push_to"], token=v.get("push_token") or None,
+                                username=v.get("push_username") or "x-access-token", concurrency=sync.concurrency)
+        if v.get("summary_template") and not os.path.isfile(v["summary_template"]):
+            raise ConfigError("summary_template %s is not a readable file: give the path of a Jinja2 template"
+                              % v["summary_template"])
+    token, token_source = v.get("token"), "token"
+    if not token and not v.get("app_id"):
+        token, env_name = token_from_env(v.get("provider") or "github", environ)
+        token_source = env_name or token_source
+    forge = build_forge_config(
+        provider=v.get("provider"), api_url=v.get("api_url"), token=token, token_source=token_source,
+        app_id=v.get("app_id"), app_private_key=v.get("app_private_key"),
+        app_installation_id=v.get("app_installation_id"), api=v.get("api"), max_wait=v.get("max_wait"),
+        max_calls_per_second=v.get("max_calls_per_second"), validate_certs=v.get("validate_certs", True),
+        timeout=v.get("timeout"), per_page=v.get("per_page"), secondary_min_wait=v.get("secondary_min_wait"),
+        max_tries=v.get("max_tries"), retry_base=v.get("retry_base"))
+    owners = build_owners(forge.provider, v.get("owners") or [], v.get("owner_kind"))
+    selection = compile_selection(**{o.name: v.get(o.name) for o in at(ORG_REPOS) if o.group == "selection"})
+    secrets = tuple(s for s in (forge.token, forge.app_private_key, push.token if push else None) if s)
+    return JobSpec(forge=forge, owners=owners, selection=selection, sync=sync, push=push,
+                   summary_template=v.get("summary_template") if sync else None, diff=diff, shard=v.get("shard"),
+                   fields=tuple(v.get("fields") or ()), secrets=secrets)
+
+
+def build_sync_settings(v: Mapping[str, Any], check_mode: bool) -> SyncSettings:
+    if not v.get("dest"):
+        raise ConfigError("dest is required: the folder the repositories are cloned into")
+    dest = os.path.abspath(os.path.expanduser(v["dest"]))
+    if v.get("strategy") not in STRATEGIES:
+        raise ConfigError("strategy %r is not known: use one of %s" % (v.get("strategy"), ", ".join(STRATEGIES)))
+    if v.get("protocol") not in PROTOCOLS:
+        raise ConfigError("protocol %r is not known: use https or ssh" % v.get("protocol"))
+    if v.get("return_repos") not in RETURN_REPOS:
+        raise ConfigError("return_repos %r is not known: use one of %s" % (v.get("return_repos"),
+                                                                           ", ".join(RETURN_REPOS)))
+    concurrency = v.get("concurrency")
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or not 1 <= concurrency <= 256:
+        raise ConfigError("concurrency must be a whole number from 1 to 256, not %r" % (concurrency,))
+    max_failures = v.get("max_failures")
+    if isinstance(max_failures, bool) or not isinstance(max_failures, int) or max_failures < -1:
+        raise ConfigError("max_failures must be -1 (never fail the run), 0 or more, not %r" % (max_failures,))
+    max_prune = v.get("max_prune")
+    if isinstance(max_prune, bool) or not isinstance(max_prune, int) or max_prune < -1:
+        raise ConfigError("max_prune must be -1 (no limit), 0 or more, not %r" % (max_prune,))
+    return_limit = _int_at_least("return_limit", v.get("return_limit"), 0, "0 or more")
+    lock_timeout = float(v.get("lock_timeout") or 0.0)
+    if lock_timeout < 0:
+        raise ConfigError("lock_timeout must be 0 or more seconds, not %r" % v.get("lock_timeout"))
+    opts = SyncOptions(strategy=v["strategy"], depth=v.get("depth"), filter=v.get("filter"),
+                       branch=v.get("branch"), submodules=bool(v.get("submodules")), force=bool(v.get("force")))
+    validate_template(v.get("path_template") or "")
+    settings = SyncSettings(
+        dest=dest, options=opts, path_template=v["path_template"], concurrency=concurrency,
+        protocol=v["protocol"], state_file=v.get("state_file") or None, max_failures=max_failures,
+        return_repos=v["return_repos"], return_limit=return_limit, progress_file=v.get("progress_file"),
+        check_mode=check_mode,
+        prune=PruneSettings(enabled=bool(v.get("prune")), delete=bool(v.get("prune_delete")), max_prune=max_prune),
+        git_hosts=tuple(v.get("git_hosts") or ()), lock_timeout=lock_timeout,
+        git_timeout=float(v.get("git_timeout")), git_tries=int(v.get("git_tries")),
+        git_backoff_base=float(v.get("git_backoff_base")), gitlab_granularity=float(v.get("gitlab_granularity")))
+    _check_dest(settings)
+    return settings
+
+
+def _check_dest(settings: SyncSettings) -> None:
+    dest = settings.dest
+    probe = dest
+    while not os.path.exists(probe):
+        parent = os.path.dirname(probe.rstrip(os.sep)) or os.sep
+        if parent == probe:
+            break
+        if os.path.lexists(parent) and not os.path.isdir(parent):
+            raise ConfigError("dest %s cannot be created: %s is a file, not a folder; choose another dest"
+                              % (dest, parent))
+        if not os.path.exists(parent) and parent == os.path.dirname(dest.rstrip(os.sep)):
+            raise ConfigError("the parent of dest, %s, does not exist: create it or choose another dest" % parent)
+        probe = parent
+    if os.path.exists(dest) and not os.path.isdir(dest):
+        raise ConfigError("dest %s exists and is not a folder: point dest at a folder" % dest)
+    if not settings.check_mode and not os.access(probe, os.W_OK | os.X_OK):
+        raise ConfigError("%s is not writable by this user: fix its permissions or choose another dest" % probe)
+    state_dir = os.path.dirname(os.path.abspath(settings.journal_path))
+    if settings.state_file and not os.path.isdir(state_dir):
+        raise ConfigError("the folder of state_file, %s, does not exist: create it or choose another "
+                          "state_file" % state_dir)
+
+
+# ---------------------------------------------------------------------------
+# Hooks: what differs between doors
+# ---------------------------------------------------------------------------
+
+RepoHook = Callable[[Repo, RepoReport], None]
+
+
+@dataclass
+class Hooks:
+    """progress: the renderers subscribe to it; on_wait: rate-limit waits are
+    announced; on_repo: called once per finished repository, from worker
+    threads (keep it quick, never raise); interrupt: set it (a signal
+    handler, a parent watcher) to stop the run cleanly."""
+
+    progress: Progress = field(default_factory=Progress)
+    on_wait: Optional[Callable[[float, str], None]] = None
+    on_repo: List[RepoHook] = field(default_factory=list)
+    interrupt: threading.Event = field(default_factory=threading.Event)
+    interrupt_reason: List[str] = field(default_factory=list)
+
+    def stop(self, reason: str) -> None:
+        """Ask the run to stop (safe from a signal handler)."""
+        if not self.interrupt_reason:
+            self.interrupt_reason.append(reason)
+        self.interrupt.set()
+
+
+# ---------------------------------------------------------------------------
+# Who receives credentials
+# ---------------------------------------------------------------------------
+
+class GitAccess:
+    """One git runner per origin; credentials only for the forge's own git
+    origins (and those the user names in git_hosts).
+
+    A listing is data from the network: a clone URL on another host gets a
+    runner without credentials, and the repository's report says so.
+    """
+
+    def __init__(self, forge: ForgeConfig, auth: Any, settings: SyncSettings) -> None:
+        self.auth = auth
+        self.settings = settings
+        scheme = forge.api_url.split("://", 1)[0]
+        trusted = {origin_of("%s://%s" % (scheme, forge.host))}
+        for host in settings.git_hosts:
+            trusted.add(origin_of(host if "://" in host else "%s://%s" % (scheme, host)))
+        self.trusted: FrozenSet[str] = frozenset(trusted)
+        self._runners: Dict[Tuple[str, bool], GitRunner] = {}
+        self._lock = threading.Lock()
+
+    def runner_for(self, url: str) -> Tuple[GitRunner, Optional[str]]:
+        """(runner, note): note says why credentials were withheld, if they were."""
+        note = None
+        try:
+            origin = origin_of(url)
+        except ConfigError:
+            origin = None          # ssh or scp-like: git uses the host's ssh keys
+        credentials = origin is not None and origin in self.trusted and self.auth.token is not None
+        if origin is not None and origin not in self.trusted and self.auth.token is not None:
+            note = "clone URL on %s, not the forge's; credentials withheld" % origin.split("://", 1)[1]
+        key = (origin or "", credentials)
+        with self._lock:
+            runner = self._runners.get(key)
+            if runner is None:
+                s = self.settings
+                runner = GitRunner(timeout=s.git_timeout, token=self.auth.token if credentials else None,
+                                   origin=origin if credentials else None, username=self.auth.username,
+                                   tries=s.git_tries, backoff_base=s.git_backoff_base)
+                self._runners[key] = runner
+        return runner, note
+
+    def any_runner(self) -> GitRunner:
+        return GitRunner(timeout=self.settings.git_timeout)
+
+    def terminate_all(self) -> int:
+        with self._lock:
+            runners = list(self._runners.values())
+        return sum(runner.kill_all() for runner in runners)
+
+
+# ---------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------
+
+def _epoch(marker: str) -> Optional[float]:
+    try:
+        return datetime.fromisoformat(marker.replace("Z", "+00:00")).timestamp()
+    except (ValueError, AttributeError):
+        return None
+
+
+def _journal_hint(exc: BaseException) -> str:
+    if getattr(exc, "errno", None) in (errno.ENOSPC, errno.EDQUOT):
+        return "free disk space where it lives, or choose another state_file"
+    if getattr(exc, "errno", None) in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "fix the permissions of its folder, or choose another state_file"
+    return "fix the cause, or choose another state_file"
+
+
+def _mount_point(path: str) -> str:
+    path = os.path.realpath(path)
+    while not os.path.ismount(path):
+        parent = os.path.dirname(path)
+        if parent == path:
+            break
+        path = parent
+    return path
+
+
+_DISK_FULL = ("no space left on device", "disk quota exceeded")
+
+
+class _Run:
+    """One run of a JobSpec with sync settings into one dest."""
+
+    def __init__(self, spec: JobSpec, hooks: Hooks, listing: Listing) -> None:
+        self.spec = spec
+        self.s = spec.sync
+        self.hooks = hooks
+        self.listing = listing
+        self.progress = hooks.progress
+        owners = [o.name for o in spec.owners]
+        sink = None if self.s.check_mode else report_path_for(self.s.journal_path)
+        self.report = RunReport(return_repos=self.s.return_repos, return_limit=self.s.return_limit,
+                                sink_path=sink, owners=owners, diff=spec.diff)
+        self.report.state_file = self.s.journal_path
+        self.report.check_mode = self.s.check_mode
+        self._lock = threading.Lock()
+        # After one failed write no other is tried: a write that succeeds after a
+        # short one (a failed clone frees space) would bury a torn line mid-file.
+        self._journal_broken = False
+        self.access = GitAccess(spec.forge, listing.provider.git_auth(), self.s)
+        self._work: "queue.Queue[Any]" = queue.Queue(maxsize=max(2, self.s.concurrency * 2))
+        self._seen: Set[str] = set()
+        self._planner_error: Optional[BaseException] = None
+
+    # --- plan ---------------------------------------------------------------------------
+
+    def _present(self, rel: str) -> bool:
+        target = os.path.join(self.s.dest, *rel.split("/"))
+        if self.s.options.plan.bare:
+            return os.path.isfile(os.path.join(target, "HEAD"))
+        return os.path.lexists(os.path.join(target, ".git"))
+
+    def _is_unchanged(self, repo: Repo, rel: str, journal: Journal) -> bool:
+        """True when no git process is needed: the forge's marker says nothing moved."""
+        entry = journal.get(repo.key)
+        if entry is None or entry.path != rel or not self._present(rel):
+            return False
+        if not self.s.options.plan.touches_existing:
+            return True
+        if entry.strategy != self.s.strategy or not repo.marker or entry.marker != repo.marker:
+            return False
+        if repo.provider == "gitlab":
+            marker_at, synced_at = _epoch(repo.marker), _epoch(entry.ts or "")
+            if marker_at is None or synced_at is None or synced_at - marker_at < self.s.gitlab_granularity:
+                return False
+        return True
+
+    def _plan(self, journal: Optional[Journal]) -> None:
+        """The planner thread: list, select, plan; real work goes to the queue."""
+        try:
+            for repo in self.listing:
+                if self._stopping():
+                    return
+                self._seen.add(repo.key)
+                self.progress.planned()
+                try:
+                    rel = render_path(self.s.path_template, repo)
+                except PathError as exc:
+                    self._finish(repo, "", SyncResult(Outcome.FAILED, None, str(exc)))
+                    continue
+                if journal is not None and self._is_unchanged(repo, rel, journal):
+                    self._finish(repo, rel, SyncResult(Outcome.UNCHANGED, journal.get(repo.key).head,
+                                                       "unchanged on the forge since the last sync"))
+                    continue
+                if self.s.check_mode:
+                    self._finish(repo, rel, self._would(rel))
+                    continue
+                self._hand_over(repo, rel)
+            if not self._stopping():
+                self.report.complete_listing = True
+            self.progress.listing_done()
+        except BaseException as exc:   # the main thread re-raises it
+            self._planner_error = exc
+
+    def _hand_over(self, repo: Repo, rel: str) -> None:
+        """Queue real work; a full queue pauses the listing (backpressure) until a worker is free."""
+        while not self._stopping():
+            try:
+                self._work.put((repo, rel), timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    def _would(self, rel: str) -> SyncResult:
+        exists = os.path.lexists(os.path.join(self.s.dest, *rel.split("/")))
+        if not exists:
+            return SyncResult(Outcome.WOULD_CLONE, None, "check mode: would clone", changed=True)
+        if not self.s.options.plan.touches_existing:
+            return SyncResult(Outcome.UNCHANGED, None, "check mode: already cloned")
+        return SyncResult(Outcome.WOULD_UPDATE, None, "check mode: would %s" % self.s.strategy, changed=True)
+
+    # --- work ---------------------------------------------------------------------------
+
+    def _stopping(self) -> bool:
+        return self.hooks.interrupt.is_set() or self.report.fatal is not None
+
+    def _sync_one(self, repo: Repo, rel: str, journal: Journal) -> None:
+        self.progress.started(repo)
+        url = repo.ssh_url if self.s.protocol == "ssh" and repo.ssh_url else repo.clone_url
+        note = None
+        try:
+            runner, note = self.access.runner_for(url)
+            target = resolve(self.s.dest, rel, repo.full_path)
+            result = sync_repo(runner, target, url, repo.default_branch, self.s.options, temp_dir=self.s.temp_dir)
+        except BulkCloneError as exc:   # PathError included: a name that would leave dest
+            result = SyncResult(Outcome.FAILED, None, str(exc))
+        except Exception as exc:  # one repo's surprise never stops the others
+            result = SyncResult(Outcome.FAILED, None, "unexpected %s: %s" % (exc.__class__.__name__, exc))
+        if note:
+            result = result.with_reason(note)
+        if self.hooks.interrupt.is_set() and result.outcome == Outcome.FAILED:
+            result = SyncResult(Outcome.FAILED, None, "interrupted while running; a re-run starts it again")
+        elif result.outcome == Outcome.FAILED and any(w in result.reason.lower() for w in _DISK_FULL):
+            self._stop("the disk holding %s (mounted at %s) is full: free space there and run again; the clones "
+                       "made so far are kept" % (self.s.dest, _mount_point(self.s.dest)))
+        old = self._old_location(repo, rel, journal)
+        if old and result.outcome == Outcome.CLONED:
+            # Renamed or transferred on the forge (same id, new path). The old
+            # clone may hold local work, so it is not moved or removed: say so
+            # once, here, since the journal now points at the new path.
+            result = result.with_reason("the forge renamed or moved it from %s, and the old clone there was left "
+                                        "alone (move any local work over, then delete it)" % old)
+        try:
+            self._record(repo, rel, result, journal)
+        except (OSError, BulkCloneError) as exc:
+            self._journal_broken = True
+            # Without the journal a later run would redo this work and could not
+            # resume: stop taking new work and say why.
+            self._stop("the state journal %s could not be written (%s); %s. The clones made so far are "
+                       "kept, and a re-run resumes" % (self.s.journal_path, getattr(exc, "strerror", None) or exc,
+                                                       _journal_hint(exc)))
+            result = result.with_reason("not recorded in the state journal")
+        self._finish(repo, rel, result)
+
+    def _old_location(self, repo: Repo, rel: str, journal: Journal) -> Optional[str]:
+        entry = journal.get(repo.key)
+        if entry is None or not entry.path or entry.path == rel:
+            return None
+        return entry.path if os.path.lexists(os.path.join(self.s.dest, *entry.path.split("/"))) else None
+
+    def _record(self, repo: Repo, rel: str, result: SyncResult, journal: Journal) -> None:
+        entry = journal.get(repo.key)
+        if result.outcome in (Outcome.CLONED, Outcome.UPDATED) or (
+                result.outcome == Outcome.UNCHANGED and self.s.options.plan.touches_existing):
+            marker, outcome = repo.marker, result.outcome.value
+        elif result.outcome == Outcome.UNCHANGED and (entry is None or entry.path != rel):
+            # Present on disk but never synced by us: remember where it is, with no
+            # marker, so the next run still contacts git for it.
+            marker, outcome = None, result.outcome.value
+        else:
+            return
+        if self._journal_broken:
+            raise StateError("an earlier write failed")
+        journal.record(repo.key, head=result.head, path=rel, full_path=repo.full_path, marker=marker,
+                       strategy=self.s.strategy, outcome=outcome)
+
+    def _stop(self, why: str) -> None:
+        with self._lock:
+            if self.report.fatal is None:
+                self.report.fatal = why
+
+    def _finish(self, repo: Repo, rel: str, result: SyncResult) -> None:
+        item = RepoReport(repo.full_path, rel, result.outcome, result.reason, result.head, result.changed,
+                          result.before)
+        self.report.add(item, owner=repo.owner)
+        if result.outcome == Outcome.FAILED:
+            self.progress.failed(repo, result.reason)
+        else:
+            self.progress.done(repo, result.outcome.value)
+        for hook in self.hooks.on_repo:
+            try:
+                hook(repo, item)
+            except Exception as exc:  # a door's hook must not end a worker
+                self.report.warn("a per-repository hook failed: %s: %s" % (exc.__class__.__name__, exc))
+
+    def _worker(self, journal: Journal) -> None:
+        # A worker never dies of an exception: the planner would then block
+        # forever on a full queue.
+        while True:
+            item = self._work.get()
+            try:
+                if item is None:
+                    return
+                repo, rel = item
+                if self.hooks.interrupt.is_set():
+                    self._finish(repo, rel, SyncResult(Outcome.FAILED, None, "not attempted: interrupted"))
+                elif self.report.fatal is not None:
+                    self._finish(repo, rel, SyncResult(Outcome.FAILED, None, "not attempted: the run stopped early"))
+                else:
+                    self._sync_one(repo, rel, journal)
+            except Exception as exc:  # a bug of ours: report it, keep the run alive
+                self._stop("internal error in a git worker: %s: %s" % (exc.__class__.__name__, exc))
+            finally:
+                self._work.task_done()
+
+    # --- run ----------------------------------------------------------------------------
+
+    def run(self) -> RunReport:
+        started = time.monotonic()
+        lock = None
+        if not self.s.check_mode:
+            os.makedirs(self.s.dest, exist_ok=True)
+            lock = DestLock(self.s.dest, self.s.lock_timeout).acquire()
+        try:
+            if not self.s.check_mode:
+                # Temp clones of earlier runs (kill -9 leftovers): under the lock
+                # nobody else is writing there.
+                shutil.rmtree(self.s.temp_dir, ignore_errors=True)
+            journal = self._open_journal()
+            self.report.open_sink()
+            try:
+                self._run(journal)
+            finally:
+                if journal is not None:
+                    journal.close()
+                self.report.close_sink()
+        finally:
+            if lock is not None:
+                lock.close()
+        self.report.duration = time.monotonic() - started
+        self.report.listing = self.listing.stats()
+        self.report.listing["selected"] = self.listing.counts.selected
+        self.progress.finish()
+        return self.report
+
+    def _open_journal(self) -> Optional[Journal]:
+        if self.s.check_mode and not os.path.exists(self.s.journal_path):
+            return None
+        try:
+            return Journal.open(self.s.journal_path, readonly=self.s.check_mode)
+        except OSError as exc:
+            raise StateError("cannot open the state journal %s (%s); %s" % (
+                self.s.journal_path, exc.strerror or exc, _journal_hint(exc))) from None
+
+    def _run(self, journal: Optional[Journal]) -> None:
+        threads: List[threading.Thread] = []
+        if not self.s.check_mode:
+            for index in range(self.s.concurrency):
+                thread = threading.Thread(target=self._worker, args=(journal,), name="bulk-clone-git-%d" % index,
+                                          daemon=True)
+                thread.start()
+                threads.append(thread)
+        planner = threading.Thread(target=self._plan, args=(journal,), name="bulk-clone-planner", daemon=True)
+        planner.start()
+        interrupted = False
+        while planner.is_alive():
+            if self.hooks.interrupt.wait(0.2):
+                interrupted = True
+                break
+        if interrupted:
+            self._interrupt(planner, threads)
+        else:
+            for _thread in threads:
+                self._work.put(None)
+            while any(t.is_alive() for t in threads):
+                if self.hooks.interrupt.wait(0.2):
+                    self._interrupt(planner, threads)
+                    break
+        if self._planner_error is not None and not self.hooks.interrupt.is_set():
+            raise self._planner_error
+        if self.report.fatal is not None or self.hooks.interrupt.is_set():
+            self.report.complete_listing = False
+        if self.report.complete_listing and journal is not None:
+            self._handle_gone(journal)
+            if not self.s.check_mode:
+                try:
+                    journal.compact()
+                except OSError as exc:
+                    # Compaction only saves space: the appended lines are complete
+                    # and the next run reads them as they are.
+                    self.report.warn("the state journal %s was not compacted (%s); it stays valid and the next "
+                                     "run tries again" % (self.s.journal_path, exc.strerror or exc))
+
+    def _interrupt(self, planner: threading.Thread, threads: List[threading.Thread]) -> None:
+        """Stop starting work, end the git processes, let the workers record what finished."""
+        self.report.interrupted = (self.hooks.interrupt_reason or ["interrupted"])[0]
+        self.access.terminate_all()
+        deadline = time.monotonic() + 6.0
+        # Drain what the planner queued: each is reported "not attempted".
+        for _thread in threads:
+            while time.monotonic() < deadline:
+                try:
+                    self._work.put(None, timeout=0.1)
+                    break
+                except queue.Full:
+                    self.access.terminate_all()
+        for thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        planner.join(max(0.0, min(1.0, deadline - time.monotonic())))
+
+    # --- gone ---------------------------------------------------------------------------
+
+    def _owned_by_this_run(self, key: str, full_path: Optional[str]) -> bool:
+        """Whether a journal entry belongs to an owner this run listed completely."""
+        provider, _sep, rest = key.partition(":")
+        host = rest.rpartition(":")[0]
+        if provider != self.spec.forge.provider or host != self.spec.forge.host:
+            return False
+        if any(o.kind in ("self", "installation") for o in self.spec.owners):
+            return True
+        path = (full_path or "").lower()
+        return any(path.startswith(o.name.lower().strip("/") + "/") for o in self.spec.owners)
+
+    def _handle_gone(self, journal: Journal) -> None:
+        """Journal entries this run did not sync: confirmed gone, or merely not selected."""
+        candidates = []
+        for key in [k for k in journal.keys() if k not in self._seen]:
+            entry = journal.get(key)
+            repo_id = key.rpartition(":")[2]
+            info: Dict[str, Any] = {"key": key, "full_path": entry.full_path, "path": entry.path}
+            if not self._owned_by_this_run(key, entry.full_path):
+                info.update(action="kept", reason="not in this run's owners, kept")
+                self.report.add_gone(info)
+            elif repo_id.isdigit() and self.listing.saw(int(repo_id)):
+                info.update(action="kept", reason="not selected, kept")
+                self.report.add_gone(info)
+            else:
+                candidates.append((key, entry, info))
+        prune = self.s.prune
+        if not candidates:
+            return
+        if not prune.enabled or self.s.check_mode:
+            verb = "would be pruned" if prune.enabled else "reported (prune is off)"
+            for _key, _entry, info in candidates:
+                info.update(action="gone upstream", reason="gone from the forge; %s" % verb)
+                self.report.add_gone(info)
+            return
+        pruner = Pruner(self.s.dest, self.s.options.plan.bare, self.access.any_runner(), prune)
+        too_many = pruner.too_many(len([c for c in candidates if c[1].path]))
+        if too_many:
+            self._stop(too_many)
+            for _key, _entry, info in candidates:
+                info.update(action="kept", reason="gone from the forge; kept: max_prune exceeded")
+                self.report.add_gone(info)
+            return
+        for key, entry, info in candidates:
+            if not entry.path:
+                journal.forget(key)
+                info.update(action="forgotten", reason="gone from the forge; it had no clone")
+                self.report.add_gone(info)
+                continue
+            result = pruner.prune(entry.path)
+            info.update(action=result.action, reason=result.reason)
+            if result.trash_path:
+                info["trash_path"] = result.trash_path
+            if result.removed:
+                journal.forget(key)
+            self.report.add_gone(info, pruned=result.removed)
+
+
+def _listing_for(spec: JobSpec, hooks: Hooks) -> Listing:
+    return make_listing(spec.forge, spec.owners, spec.selection, on_wait=hooks.on_wait,
+                        interrupt=hooks.interrupt)
+
+
+def run_job(spec: JobSpec, hooks: Optional[Hooks] = None) -> RunReport:
+    """list -> select -> plan -> work -> record, for a JobSpec with sync settings."""
+    hooks = hooks or Hooks()
+    if spec.sync is None:
+        raise ConfigError("this job lists only (org_repos); it has no dest to sync into")
+    if spec.sync.progress_file:
+        hooks.progress.subscribe(ProgressFileWriter(spec.sync.progress_file))
+    listing = _listing_for(spec, hooks)
+    pusher = None
+    if spec.push is not None and not spec.sync.check_mode:
+        pusher = PushMirror(spec.push, spec.sync.dest, spec.sync.journal_path)
+        hooks.on_repo.append(pusher.consider)
+    run = _Run(spec, hooks, listing)
+    _set_run_info(run.report, spec)
+    try:
+        report = run.run()
+    finally:
+        if pusher is not None:
+            if hooks.interrupt.is_set():
+                pusher.kill_all()
+            push = pusher.close()
+            run.report.sections["push"] = push
+            run.report.extra_failures = push.get("failed", 0)
+    return report
+
+
+def _set_run_info(report: RunReport, spec: JobSpec) -> None:
+    info = report.run
+    info.provider = spec.forge.provider
+    info.api_url = spec.forge.api_url
+    info.owners = [o.name for o in spec.owners if o.name]
+    info.owner_kind = ",".join(sorted({o.kind for o in spec.owners}))
+    info.strategy = spec.sync.strategy
+    info.concurrency = spec.sync.concurrency
+    info.dest = spec.sync.dest
+    info.shard = spec.shard
+    info.check = spec.sync.check_mode
+
+
+def list_repos(spec: JobSpec, hooks: Optional[Hooks] = None) -> Dict[str, Any]:
+    """What org_repos returns: the selected repos, their count and the listing's cost."""
+    hooks = hooks or Hooks()
+    listing = _listing_for(spec, hooks)
+    fields = spec.fields or None
+    repos = [repo.as_dict(fields) for repo in listing]
+    return {"repos": repos, "count": len(repos), "stats": listing.stats()}
+
+
+def result_of(report: RunReport, spec: JobSpec) -> Dict[str, Any]:
+    """The door-neutral result: the report, the verdict (failed/msg), redacted."""
+    result = report.as_result()
+    msg = report.verdict(spec.sync.max_failures if spec.sync else 0)
+    if msg is not None:
+        result["failed"] = True
+        result["msg"] = msg
+    return spec.redactor().redact(result)
+
+
+def watch_parent(hooks: Hooks, interval: float = 1.0) -> threading.Thread:
+    """Stop the run when the process that started this one goes away.
+
+    Two signs, either enough: our parent changed (we were re-parented), or
+    our stdout is a pipe or socket whose reader is gone (Ansible reads the
+    module's result from it; poll reports POLLERR/POLLHUP once the reader
+    closed, even while a shell sits between us).
+    """
+    import select
+    import stat
+    parent = os.getppid()
+    fd = None
+    try:
+        mode = os.fstat(1).st_mode
+        if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+            fd = 1
+    except OSError:
+        fd = None
+
+    def watch() -> None:
+        poller = select.poll() if fd is not None else None
+        if poller is not None:
+            poller.register(fd, select.POLLERR | select.POLLHUP)
+        while not hooks.interrupt.is_set():
+            if os.getppid() != parent:
+                hooks.stop("the process that started this run (pid %d) ended" % parent)
+                return
+            if poller is not None:
+                for _fd, event in poller.poll(0):
+                    if event & (select.POLLERR | select.POLLHUP):
+                        hooks.stop("the process that started this run stopped reading its result "
+                                   "(Ansible or the job was stopped)")
+                        return
+            hooks.interrupt.wait(interval)
+
+    thread = threading.Thread(target=watch, name="bulk-clone-parent-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+__all__ = ["GitAccess", "Hooks", "Interrupted", "JobSpec", "SyncSettings", "build_job", "list_repos",
+           "result_of", "run_job", "watch_parent"]
