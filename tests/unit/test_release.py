@@ -60,7 +60,8 @@ CLUTTER = [
 # What is not part of the collection: the repository's CI and tooling, the
 # Python package and the GitHub Action.
 NOT_SHIPPED_FILES = {"action.yml", "pyproject.toml", "Makefile", "requirements.lock.txt",
-                     "requirements-build.lock.txt", "execution-environment.yml", ".ansible-lint", ".gitignore"}
+                     "requirements-build.lock.txt", "execution-environment.yml", ".ansible-lint", ".ansible-lint-ignore",
+                     ".gitignore"}
 NOT_SHIPPED_PARTS = {".venv", "__pycache__", ".pytest_cache", ".molecule", ".ansible", ".git", ".github", ".ci",
                      "bench", "build", "output"}
 # The collection's own files ship, every one git tracks under these folders...
