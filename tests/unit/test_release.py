@@ -54,6 +54,7 @@ CLUTTER = [
     "tests/output/junit/sanity.xml",
     "build/lib/bulk_clone_engine/engine.py",
     "bench/results/run.json",
+    "tools/gen_doors.py",
     "gizzahub-bulk_clone-0.0.9.tar.gz",
     "changelogs/.plugin-cache.yaml",
 ]
@@ -63,7 +64,7 @@ NOT_SHIPPED_FILES = {"action.yml", "pyproject.toml", "Makefile", "requirements.l
                      "requirements-build.lock.txt", "execution-environment.yml", ".ansible-lint", ".ansible-lint-ignore",
                      ".gitignore"}
 NOT_SHIPPED_PARTS = {".venv", "__pycache__", ".pytest_cache", ".molecule", ".ansible", ".git", ".github", ".ci",
-                     "bench", "build", "output"}
+                     "bench", "build", "output", "tools"}
 # The collection's own files ship, every one git tracks under these folders...
 SHIPPED_TREES = ["plugins", "roles", "meta", "docs", "changelogs", "examples/host-sharding", "tests/sanity"]
 # ...and these.
