@@ -11,13 +11,13 @@ export ANSIBLE_LOCALHOST_WARNING := false
 export ANSIBLE_INVENTORY_UNPARSED_WARNING := false
 export PATH := $(VENV)/bin:$(PATH)
 
-.PHONY: venv test unit integration sanity molecule demo forge bench clean
+.PHONY: venv test lint lock unit integration sanity molecule demo forge bench clean
 
 venv: $(VENV)/.stamp
 
 # The collection is linked into a collections path so that Ansible finds
 # gizzahub.bulk_clone from this checkout, with no `ansible-galaxy install`.
-$(VENV)/.stamp: pyproject.toml
+$(VENV)/.stamp: pyproject.toml requirements.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e '.[dev]'
@@ -26,9 +26,27 @@ $(VENV)/.stamp: pyproject.toml
 	touch $@
 
 test: venv
+	$(MAKE) --no-print-directory lint
 	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration
 	$(MAKE) --no-print-directory sanity
 	$(MAKE) --no-print-directory molecule
+
+# What people run or copy (ansible-lint, production profile; .ansible-lint), the
+# changelog and the module docs as docs.ansible.com would render them.
+lint: venv
+	$(VENV)/bin/ansible-lint roles/ examples/ tests/demo/
+	$(VENV)/bin/antsibull-changelog lint
+	$(VENV)/bin/antsibull-docs lint-collection-docs --plugin-docs --validate-collection-refs dependent .
+
+# The GitHub Action installs from these, every version pinned with its hashes
+# (docs/releasing.md): the libraries of requirements.txt, and the build tools of
+# pyproject.toml's [build-system] (ratelimit ships only an sdist, and the Action
+# builds this project itself). Run after changing either; commit both.
+LOCK_OPTS := --universal --python-version 3.9 --generate-hashes --quiet --custom-compile-command 'make lock'
+lock: venv
+	$(VENV)/bin/uv pip compile $(LOCK_OPTS) requirements.txt -o requirements.lock.txt
+	$(PY) -c 'import tomllib; print("\n".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))' \
+	    | $(VENV)/bin/uv pip compile $(LOCK_OPTS) - -o requirements-build.lock.txt
 
 unit: venv
 	$(PY) -m pytest -q tests/unit

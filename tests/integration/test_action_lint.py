@@ -2,7 +2,8 @@
 # Copyright (c) 2026 gizzahub developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""actionlint over every workflow, and the rules action.yml keeps.
+"""actionlint over every workflow, the shape of the CI workflow, and the
+rules action.yml keeps.
 
 actionlint checks workflows; it reads action.yml through each `uses: ./`
 (inputs that exist, required inputs given), which the second test proves.
@@ -52,8 +53,57 @@ def load_action() -> dict:
 def test_actionlint_passes_on_every_workflow():
     assert len(WORKFLOWS) >= 3
     proc = subprocess.run([find_actionlint(), "-no-color"] + WORKFLOWS, cwd=REPO_ROOT, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@needs_actionlint
+def test_actionlint_finds_every_workflow_of_the_repository():
+    """actionlint on its own (no arguments) lints .github/workflows: the CI
+    workflow included, and nothing there escapes the list above."""
+    own = sorted(glob.glob(os.path.join(REPO_ROOT, ".github", "workflows", "*.y*ml")))
+    assert os.path.join(REPO_ROOT, ".github", "workflows", "ci.yml") in own
+    assert set(own) <= set(WORKFLOWS)
+    proc = subprocess.run([find_actionlint(), "-no-color", "-verbose"], cwd=REPO_ROOT, capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    for path in own:
+        assert os.path.relpath(path, REPO_ROOT) in proc.stderr, path
+
+
+def load_ci() -> dict:
+    with open(os.path.join(REPO_ROOT, ".github", "workflows", "ci.yml"), encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def test_ci_matrix_spans_the_supported_ansible_core_versions():
+    """From requires_ansible (meta/runtime.yml) to devel, every minor version,
+    each with at least two Pythons, and the three suites on each."""
+    with open(os.path.join(REPO_ROOT, "meta", "runtime.yml"), encoding="utf-8") as handle:
+        minimum = re.match(r">=(\d+)\.(\d+)", yaml.safe_load(handle)["requires_ansible"]).groups()
+    matrix = load_ci()["jobs"]["collection"]["strategy"]["matrix"]
+    assert matrix["suite"] == ["sanity", "units", "integration"]
+    releases = [v for v in matrix["ansible"] if v != "devel"]
+    assert releases[0] == "%s.%s" % minimum and "devel" in matrix["ansible"]
+    assert [int(v.split(".")[1]) for v in releases] == list(range(int(minimum[1]), int(minimum[1]) + len(releases)))
+    excluded = {(e["ansible"], e["python"]) for e in matrix["exclude"]}
+    for version in matrix["ansible"]:
+        pythons = [p for p in matrix["python"] if (version, p) not in excluded]
+        assert len(pythons) >= 2, version
+    steps = load_ci()["jobs"]["collection"]["steps"]
+    runs = " ".join(s.get("run", "") for s in steps)
+    assert "tests/sanity/run.sh" in runs and "tests/unit" in runs and "tests/integration" in runs
+
+
+def test_ci_self_test_runs_this_action_against_the_local_forge():
+    steps = load_ci()["jobs"]["self-test"]["steps"]
+    assert "python3 -m tests.forge" in steps[1]["run"]
+    uses = [s for s in steps if s.get("uses") == "./"]
+    assert len(uses) == 2
+    for step in uses:
+        assert step["with"]["api-url"].startswith("${{ steps.forge.outputs.url }}")
+    # No action act cannot run offline: only the checkout, which act copies locally.
+    assert {s["uses"] for s in steps if "uses" in s} == {"actions/checkout@v5", "./"}
 
 
 @needs_actionlint
@@ -69,7 +119,7 @@ def test_actionlint_checks_uses_dot_against_action_yml(tmp_path):
         "          owners: acme\n", encoding="utf-8")
     subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
     proc = subprocess.run([find_actionlint(), "-no-color"], cwd=str(tmp_path), capture_output=True, text=True,
-                          timeout=120)
+                          timeout=120, check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert 'input "tokn" is not defined' in proc.stdout
     assert 'missing input "token"' in proc.stdout
@@ -120,7 +170,7 @@ def test_step_scripts_are_valid_bash(index, tmp_path):
     step = load_action()["runs"]["steps"][index]
     script = tmp_path / "step.sh"
     script.write_text(step["run"], encoding="utf-8")
-    proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True)
+    proc = subprocess.run(["bash", "-n", str(script)], capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
 
 
@@ -135,7 +185,7 @@ def test_the_first_step_masks_every_secret_line_and_prints_nothing_else(tmp_path
     env = {"PATH": os.environ["PATH"], "INPUT_TOKEN": "sekrit-token", "INPUT_PUSH_TOKEN": "push-sekrit",
            "INPUT_APP_PRIVATE_KEY": "-----BEGIN KEY-----\nline-two\n-----END KEY-----"}
     proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)], env=env,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.splitlines() == ["::add-mask::sekrit-token", "::add-mask::push-sekrit",
                                         "::add-mask::-----BEGIN KEY-----", "::add-mask::line-two",

@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# ansible-test needs the collection at a path ending in
-# ansible_collections/gizzahub/bulk_clone, so copy the checkout (tracked and
-# untracked-but-not-ignored files) into a temporary tree of that shape, run the
-# sanity tests that work offline in their own virtualenvs (packages come from
-# PyPI, the only registry reachable), then render every module's docs.
+# ansible-test sanity on what ships: build the collection tarball exactly as a
+# release does, install it with ansible-galaxy into a temporary collections
+# path (ansible_collections/gizzahub/bulk_clone), and test that installed tree,
+# so a file left out by build_ignore, or one that should have been, shows here.
+# The sanity tests run in their own virtualenvs (packages come from PyPI, the
+# only registry reachable); then every module's docs are rendered.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/../.." && pwd)
 venv=${VENV:-$here/.venv}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+"$venv/bin/ansible-galaxy" collection build --output-path "$work/dist" "$here" >/dev/null
+tarball=$(ls "$work"/dist/gizzahub-bulk_clone-*.tar.gz)
+echo "== installing $(basename "$tarball") into $work/ansible_collections"
+ANSIBLE_COLLECTIONS_PATH=$work "$venv/bin/ansible-galaxy" collection install --offline --no-deps --force \
+    -p "$work" "$tarball" >/dev/null
 dest=$work/ansible_collections/gizzahub/bulk_clone
-mkdir -p "$dest"
-(cd "$here" && git ls-files -co --exclude-standard -z | xargs -0 -I{} cp --parents {} "$dest"/ 2>/dev/null || true)
-# ansible-test lists files through git when it can; give it a repository.
-(cd "$dest" && git init -q && git add -A >/dev/null && git -c user.name=ci -c user.email=ci@localhost commit -qm sanity)
 pip_version=$("$venv/bin/python" -c 'import re, ansible_test._internal.python_requirements as m, inspect; print(re.search(r"pip=.(\d+\.\d+)", inspect.getsource(m)).group(1))')
 cache=$HOME/.ansible/test/cache/get_pip_${pip_version//./_}.py
 if ! cmp -s "$here/tests/sanity/get_pip_standin.py" "$cache"; then
@@ -22,14 +24,13 @@ if ! cmp -s "$here/tests/sanity/get_pip_standin.py" "$cache"; then
 fi
 py=$("$venv/bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 cd "$dest"
-# shellcheck needs a binary we do not install; changelog needs antsibull-changelog
-# fragments this project does not keep (history is in git).
-# The targets are the collection's content; the local forge and the test suite
-# under tests/ are test infrastructure, linted by pytest runs, not shipped.
-targets=(plugins/ meta/)
-[ -d roles ] && targets+=(roles/)
+# shellcheck needs a binary we do not install.
+# The targets are the collection's content. tests/ ships too (as community
+# collections ship it) but is not a target yet: its pylint and pep8 findings
+# are to be fixed first (docs/releasing.md, "Sanity").
+targets=(plugins/ meta/ roles/ changelogs/)
 "$venv/bin/ansible-test" sanity --color no --python "$py" --venv --requirements \
-    --skip-test shellcheck --skip-test changelog "$@" "${targets[@]}"
+    --skip-test shellcheck "$@" "${targets[@]}"
 echo "== ansible-doc renders every module"
 export ANSIBLE_COLLECTIONS_PATH=$work
 for module in plugins/modules/*.py; do
