@@ -18,6 +18,7 @@ import argparse
 import difflib
 import json
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -162,16 +163,23 @@ ROLE_OWN: Dict[str, Dict[str, Any]] = {
 
 
 def _role_option(o: Option) -> Dict[str, Any]:
+    # No aliases: ansible-lint's schema for role argument specs has none, and the
+    # role's task reads each item key by its one name (item.owner is the one
+    # exception it knows, documented below).
     entry: Dict[str, Any] = {"type": o.type, "description": o.doc[0].upper() + o.doc[1:] + "."}
     if o.elements:
         entry["elements"] = o.elements
     if o.choices:
         entry["choices"] = list(o.choices)
-    if o.aliases:
-        entry["aliases"] = list(o.aliases)
     if o.secret:
         entry["no_log"] = True
     return entry
+
+
+def _folded(text: str, pad: str) -> List[str]:
+    """A description paragraph as a folded block scalar, wrapped to stay under
+    ansible-lint's line length."""
+    return ["%s%s\n" % (pad, line) for line in textwrap.wrap(text, width=100)]
 
 
 def _yaml(value: Any, indent: int) -> List[str]:
@@ -182,9 +190,11 @@ def _yaml(value: Any, indent: int) -> List[str]:
         if isinstance(item, dict) and item:
             out.append("%s%s:\n" % (pad, key))
             out += _yaml(item, indent + 2)
-        elif isinstance(item, list) and item and key == "description":
+        elif key == "description":
             out.append("%s%s:\n" % (pad, key))
-            out += ["%s  - %s\n" % (pad, _q(v)) for v in item]
+            for paragraph in (item if isinstance(item, list) else [item]):
+                out.append("%s  - >-\n" % pad)
+                out += _folded(paragraph, pad + "    ")
         else:
             out.append("%s%s: %s\n" % (pad, key, _q(item)))
     return out
@@ -193,6 +203,7 @@ def _yaml(value: Any, indent: int) -> List[str]:
 def render_role_specs() -> str:
     options: Dict[str, Any] = dict(ROLE_OWN)
     item_options = {o.name: _role_option(o) for o in at(ROLE)}
+    item_options["owner"] = {"type": "str", "description": "One owner, instead of a list in owners."}
     options["workspace_orgs"] = {
         "type": "list", "elements": "dict", "default": [],
         "description": ["The owners to clone. Each item takes the options of the gizzahub.bulk_clone.bulk_clone "
