@@ -128,6 +128,7 @@ class Progress:
         self._done = 0
         self._failed = 0
         self._total: Optional[int] = None
+        self._expected: Optional[int] = None    # the forge's count before the listing ends
         self._listing_done = False
         self._complete = False
         self._outcomes: Counter = Counter()
@@ -189,6 +190,14 @@ class Progress:
             self._count_finish()
             self._emit("failed", repo=_path(repo), detail=reason)
 
+    def expect(self, total: int) -> None:
+        """The forge says about this many repositories will come (GET /orgs,
+        X-Total...): a total and an ETA from the first progress line; the
+        listing's end replaces it with the exact count. Several owners add up:
+        call it once per owner with that owner's count."""
+        with self._lock:
+            self._expected = (self._expected or 0) + max(0, int(total))
+
     def listing_done(self, total: Optional[int] = None) -> None:
         """The listing has ended: ``total`` work items (default: as planned)."""
         with self._lock:
@@ -235,6 +244,8 @@ class Progress:
     def _snapshot(self, now: float) -> ProgressSnapshot:
         rate = self._rate(now)
         total = self._total
+        if total is None and self._expected is not None:
+            total = max(self._expected, self._planned)
         if total is not None:
             total = max(total, self._done + self._failed)
         eta = None

@@ -257,3 +257,21 @@ def test_long_running_repos_show_in_the_line_with_their_bytes():
     progress.done("acme/big", "cloned")
     progress.finish()
     assert "running" not in lines[-1]
+
+
+def test_an_expected_total_gives_a_total_and_eta_before_the_listing_ends():
+    clock = FakeClock()
+    progress = Progress(clock=clock)
+    progress.expect(300)
+    progress.expect(100)             # a second owner adds up
+    progress.planned(10)
+    for i in range(10):
+        progress.started("r%d" % i)
+        clock.now += 1
+        progress.done("r%d" % i, "cloned")
+    snap = progress.current()
+    assert snap.total == 400 and not snap.listing_done
+    assert snap.eta_seconds == pytest.approx(390.0)
+    assert "10/400 repos (2.5%)" in render_line(snap)
+    progress.listing_done()          # the exact count wins
+    assert progress.current().total == 10
