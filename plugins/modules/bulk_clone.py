@@ -374,6 +374,9 @@ def main():
     module.no_log_values.update(redactor.secrets)
     try:
         spec = build_job(module.params, BULK_CLONE, check_mode=module.check_mode, diff=module._diff)
+        for secret in spec.secrets:           # a token read from token_file is a secret too
+            redactor.add(secret)
+        module.no_log_values.update(spec.secrets)
         hooks = Hooks()
         watch_parent(hooks)
         with stop_on_signals(hooks.stop):

@@ -272,6 +272,6 @@ def test_an_expected_total_gives_a_total_and_eta_before_the_listing_ends():
     snap = progress.current()
     assert snap.total == 400 and not snap.listing_done
     assert snap.eta_seconds == pytest.approx(390.0)
-    assert "10/400 repos (2.5%)" in render_line(snap)
+    assert "10/~400 repos (2.5%)" in render_line(snap)     # "~": the forge's count, not yet the listing's
     progress.listing_done()          # the exact count wins
     assert progress.current().total == 10
