@@ -79,9 +79,9 @@ def run_token_command(argv: Sequence[str], timeout: float = TOKEN_COMMAND_TIMEOU
         # and masked wherever it shows up in stderr.
         redactor = Redactor(line for line in out.splitlines() if line.strip())
         err = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-STDERR_LINES_SHOWN:]
-        detail = redactor("\n".join(err)).strip()
-        raise ConfigError("token_command %s failed (exit status %d)%s" % (
-            shown, proc.returncode, (": " + detail) if detail else " and printed nothing on stderr"))
+        detail = "\n".join(err).strip()
+        raise ConfigError(redactor("token_command %s failed (exit status %d)%s" % (
+            shown, proc.returncode, (": " + detail) if detail else " and printed nothing on stderr")))
     if not out:
         raise ConfigError("token_command %s printed no token on its standard output" % shown)
     if "\n" in out:

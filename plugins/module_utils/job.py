@@ -416,7 +416,8 @@ class _Run:
                                                        "unchanged on the forge since the last sync"))
                     continue
                 if self.s.check_mode:
-                    self._finish(repo, rel, self._would(rel))
+                    known = journal.get(repo.key) if journal is not None else None
+                    self._finish(repo, rel, self._would(rel, known.head if known is not None else None))
                     continue
                 self._hand_over(repo, rel)
             if not self._stopping():
@@ -452,13 +453,15 @@ class _Run:
         if waiting_since is not None:
             self.report.stream.backpressure_seconds += time.monotonic() - waiting_since
 
-    def _would(self, rel: str) -> SyncResult:
+    def _would(self, rel: str, head: Optional[str]) -> SyncResult:
+        """Check mode's answer; ``head`` is what the journal recorded (diff mode's "before")."""
         exists = os.path.lexists(os.path.join(self.s.dest, *rel.split("/")))
         if not exists:
             return SyncResult(Outcome.WOULD_CLONE, None, "check mode: would clone", changed=True)
         if not self.s.options.plan.touches_existing:
-            return SyncResult(Outcome.UNCHANGED, None, "check mode: already cloned")
-        return SyncResult(Outcome.WOULD_UPDATE, None, "check mode: would %s" % self.s.strategy, changed=True)
+            return SyncResult(Outcome.UNCHANGED, head, "check mode: already cloned")
+        return SyncResult(Outcome.WOULD_UPDATE, None, "check mode: would %s" % self.s.strategy, changed=True,
+                          before=head)
 
     # --- work ---------------------------------------------------------------------------
 

@@ -103,6 +103,21 @@ class _Slowest:
         return [entry for _d, _n, entry in sorted(self._heap, key=lambda i: (-i[0], i[1]))]
 
 
+def diff_entry(item: RepoReport) -> Dict[str, str]:
+    """One repository's diff, as Ansible's git module shows it: the commit before and after."""
+    if item.before:
+        before = item.before
+    elif item.outcome in (Outcome.CLONED, Outcome.WOULD_CLONE):
+        before = "(new clone)"
+    else:
+        before = "(not recorded: synced outside bulk-clone)"
+    after = item.head or {Outcome.WOULD_CLONE: "(would be cloned)",
+                          Outcome.WOULD_UPDATE: "(would be updated from the forge)"}.get(item.outcome,
+                                                                                        "(empty repository)")
+    return {"before_header": item.full_path, "after_header": item.full_path, "before": before + "\n",
+            "after": after + "\n"}
+
+
 def report_path_for(journal_path: str) -> str:
     """The per-repo report beside the journal: X.jsonl -> X.report.jsonl."""
     base = journal_path[:-len(".jsonl")] if journal_path.endswith(".jsonl") else journal_path
@@ -260,9 +275,7 @@ class RunReport:
                                                      Outcome.WOULD_CLONE, Outcome.WOULD_UPDATE))):
                 self.repos.add(entry)
             if self.diff_wanted and item.changed:
-                self.diffs.add({"before_header": item.full_path, "after_header": item.full_path,
-                                "before": "%s\n" % (item.before or "(new clone)"),
-                                "after": "%s\n" % (item.head or "(empty repository)")})
+                self.diffs.add(diff_entry(item))
             self._write(entry)
 
     def add_gone(self, info: Dict[str, Any], pruned: bool = False) -> None:
