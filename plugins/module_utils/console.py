@@ -41,6 +41,7 @@ import argparse
 import os
 import re
 import sys
+import tempfile
 import threading
 import uuid
 from contextlib import contextmanager
@@ -333,6 +334,14 @@ def resolve_options(args: argparse.Namespace, environ: Mapping[str, str], door: 
     return resolve(door, given, environ, _configured(args, environ, given))
 
 
+def _report_folder(dest: str, check_mode: bool, environ: Mapping[str, str]) -> str:
+    """dest; in check mode, when dest does not exist yet, the runner's (or the
+    system's) temporary folder: a plan creates nothing under dest."""
+    if check_mode and not os.path.isdir(dest):
+        return environ.get("RUNNER_TEMP") or tempfile.gettempdir()
+    return dest
+
+
 def default_report_file(options: Mapping[str, Any], dest: str) -> str:
     """The JSON report under dest, one per shard, so that shards of a matrix never collide."""
     shard = options.get("shard")
@@ -384,7 +393,8 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
         spec = build_job(values, CONSOLE, check_mode=bool(options["check"]), environ=environ, sources=sources)
         for secret in spec.secrets:
             flow.mask(secret)
-        report_file = os.path.abspath(options["report_file"] or default_report_file(options, spec.sync.dest))
+        report_file = os.path.abspath(options["report_file"] or default_report_file(options, _report_folder(
+            spec.sync.dest, spec.sync.check_mode, environ)))
         shown = {"provider": spec.forge.provider, "api_url": spec.forge.api_url, "owners": ", ".join(options["owners"]),
                  "owner_kind": options["owner_kind"], "strategy": spec.sync.strategy,
                  "concurrency": spec.sync.concurrency, "dest": spec.sync.dest, "shard": options["shard"]}

@@ -46,7 +46,8 @@ SUMMARY_LIMIT_BYTES = 1024 * 1024 - 16 * 1024
 DEFAULT_MAX_ROWS = 100
 MAX_CELL_CHARS = 300
 
-OUTCOME_ICONS = {"cloned": "🆕", "updated": "🔄", "unchanged": "✔️", "skipped": "⏭️", "failed": "❌"}
+OUTCOME_ICONS = {"cloned": "🆕", "updated": "🔄", "unchanged": "✔️", "skipped": "⏭️", "failed": "❌",
+                 "would clone": "🆕", "would update": "🔄"}
 
 
 def md_cell(value: Any, limit: int = MAX_CELL_CHARS) -> str:
@@ -161,23 +162,24 @@ def stream_text(stats: Mapping[str, Any]) -> str:
         paused = float(stats.get("backpressure_seconds") or 0.0)
         parts.append("listing %s%s" % (format_duration(float(stats["listing_seconds"])),
                                        " (paused %s by busy workers)" % format_duration(paused) if paused >= 1 else ""))
-    if stats.get("work_seconds") is not None:
-        parts.append("git work %s" % format_duration(float(stats["work_seconds"] or 0.0)))
-    if stats.get("bytes_received") is not None:
-        parts.append("%s received" % format_bytes(int(stats["bytes_received"] or 0)))
-    if stats.get("bytes_listed") is not None:
-        parts.append("%s listed" % format_bytes(int(stats["bytes_listed"] or 0)))
-    if stats.get("peak_queue") is not None:
+    # What a run without git work (check mode, nothing changed) did not do is left out.
+    if stats.get("work_seconds"):
+        parts.append("git work %s" % format_duration(float(stats["work_seconds"])))
+    if stats.get("bytes_received"):
+        parts.append("%s received" % format_bytes(int(stats["bytes_received"])))
+    if stats.get("bytes_listed"):
+        parts.append("%s listed" % format_bytes(int(stats["bytes_listed"])))
+    if stats.get("peak_queue"):
         parts.append("queue peak %s" % _n(stats["peak_queue"]))
     return ", ".join(parts)
 
 
-def _owner_rows(per_owner: Mapping[str, Mapping[str, int]]) -> List[List[str]]:
+def _owner_rows(per_owner: Mapping[str, Mapping[str, int]], outcomes: Sequence[str] = OUTCOMES) -> List[List[str]]:
     rows = []
     ordered = sorted(per_owner.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     for owner, counts in ordered:
         total = sum(int(v) for v in counts.values())
-        rows.append([md_code(owner), _n(total)] + [_n(counts.get(o, 0)) for o in OUTCOMES])
+        rows.append([md_code(owner), _n(total)] + [_n(counts.get(o, 0)) for o in outcomes])
     return rows
 
 
@@ -202,7 +204,7 @@ def _context(report: Mapping[str, Any], max_rows: int, now: Callable[[], float])
     return dict(r=report, max_rows=max_rows, outcomes=outcomes, icons=OUTCOME_ICONS, headline=headline(report),
                 throughput=throughput(counts, float(report.get("duration") or 0.0)),
                 api_lines=api_lines(report.get("stats") or {}, now), stream=stream_text(report.get("stats") or {}),
-                owner_rows=_owner_rows(report.get("per_owner") or {}), rows=_repo_rows,
+                owner_rows=_owner_rows(report.get("per_owner") or {}, outcomes), rows=_repo_rows,
                 slowest_rows=_slowest_rows(report.get("slowest") or []),
                 shard_rows=_shard_rows(report.get("by_shard") or [], outcomes),
                 shard_failure_rows=_shard_failure_rows(report.get("failures") or []))
