@@ -410,20 +410,20 @@ def run(options: Dict[str, Any], environ: Mapping[str, str], flow: Workflow) -> 
     hooks = Hooks(on_wait=lambda seconds, reason: flow.print("waiting %ds: %s" % (round(seconds), reason)))
     what = ", ".join(options["owners"]) or options["owner_kind"]
     title = "bulk-clone: %s %s" % ("planning" if options["check"] else "syncing", what)
-    bar = None
+    live = None
     if wants_bar(flow.out, environ):
         flow.print("== %s" % title)
-        bar = LiveBar(hooks.progress, flow.out, environ, "checking" if options["check"] else "syncing")
-        flow.divert(bar.print)
+        live = LiveBar(hooks.progress, flow.out, environ, "checking" if options["check"] else "syncing")
+        flow.divert(live.print)
     else:
         hooks.progress.subscribe(LineLogger(flow.print, every=float(options["progress_every"])))
     try:
-        with (flow.group(title) if bar is None else _nothing()), stop_on_signals(hooks.stop):
+        with (flow.group(title) if live is None else _nothing()), stop_on_signals(hooks.stop):
             report = run_job(spec, hooks)
     finally:
-        if bar is not None:
+        if live is not None:
             flow.divert(None)
-            bar.close(hooks.progress.current())
+            live.close(hooks.progress.current())
 
     result = result_of(report, spec)
     result["report_file_json"] = report_file
@@ -565,8 +565,8 @@ def run_merge(args: argparse.Namespace, environ: Mapping[str, str], flow: Workfl
     if summary:
         flow.append_summary(render_summary(merged))
     counts = merged["counts"]
-    outputs: Dict[str, Any] = {name: counts.get(name, 0) for name in ("cloned", "updated", "unchanged", "skipped",
-                                                                       "failed", "total", "gone")}
+    names = ("cloned", "updated", "unchanged", "skipped", "failed", "total", "gone")
+    outputs: Dict[str, Any] = {name: counts.get(name, 0) for name in names}
     outputs["changed"] = "true" if merged.get("changed") else "false"
     outputs["missing-shards"] = " ".join(merged["shards"]["missing"])
     outputs["report-path"] = merged.get("report_file_json") or ""

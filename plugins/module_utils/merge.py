@@ -212,14 +212,14 @@ def _verdict(result: Dict[str, Any]) -> Optional[str]:
     shards = result["shards"]
     problems = []
     if shards["missing"]:
+        plural = "s" if len(shards["missing"]) > 1 else ""
         problems.append("no report from shard%s %s (the job did not run, or did not upload its report): the totals "
-                        "cover %d of %d shards" % ("s" if len(shards["missing"]) > 1 else "",
-                                                  ", ".join(shards["missing"]), len(shards["ran"]), shards["count"]))
+                        "cover %d of %d shards" % (plural, ", ".join(shards["missing"]), len(shards["ran"]),
+                                                   shards["count"]))
     if shards["failed"]:
-        reasons = {row["shard"]: row["msg"] for row in result["by_shard"] if row["failed"]}
-        problems.append("shard%s %s failed: %s" % ("s" if len(shards["failed"]) > 1 else "",
-                                                  ", ".join(shards["failed"]),
-                                                  "; ".join("%s: %s" % (k, v) for k, v in list(reasons.items())[:3])))
+        plural = "s" if len(shards["failed"]) > 1 else ""
+        reasons = ["%s: %s" % (row["shard"], row["msg"]) for row in result["by_shard"] if row["failed"]]
+        problems.append("shard%s %s failed: %s" % (plural, ", ".join(shards["failed"]), "; ".join(reasons[:3])))
     return "; ".join(problems) or None
 
 

@@ -252,13 +252,15 @@ OPTIONS: Tuple[Option, ...] = (
                ROLE: "Ansible shows no output while a module runs"}, group="report"),
 
     # --- the Action's merge job --------------------------------------------------------
-    _o("mode", "str", "sync the repositories, or merge-reports: combine the JSON reports of a matrix's shards "
-                      "into one job summary", default="sync", choices=("sync", "merge-reports"),
+    _o("mode", "str",
+       "sync the repositories, or merge-reports: combine the JSON reports of a matrix's shards into one job summary",
+       default="sync", choices=("sync", "merge-reports"),
        doors=frozenset((ACTION,)),
        not_at={CONSOLE: "the console names the job as a subcommand: bulk-clone merge-reports FILES",
                BULK_CLONE: _MERGE_ONLY, ORG_REPOS: _MERGE_ONLY, ROLE: _MERGE_ONLY}, group="report"),
-    _o("reports", "list", "with mode merge-reports: the shards' report files, folders holding them, or glob "
-                          "patterns", default=[], elements="str", split="lines", doors=frozenset((ACTION,)),
+    _o("reports", "list",
+       "with mode merge-reports: the shards' report files, folders holding them, or glob patterns",
+       default=[], elements="str", split="lines", doors=frozenset((ACTION,)),
        not_at={CONSOLE: "bulk-clone merge-reports takes them as arguments",
                BULK_CLONE: _MERGE_ONLY, ORG_REPOS: _MERGE_ONLY, ROLE: _MERGE_ONLY}, group="report"),
 

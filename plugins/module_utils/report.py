@@ -111,9 +111,8 @@ def diff_entry(item: RepoReport) -> Dict[str, str]:
         before = "(new clone)"
     else:
         before = "(not recorded: synced outside bulk-clone)"
-    after = item.head or {Outcome.WOULD_CLONE: "(would be cloned)",
-                          Outcome.WOULD_UPDATE: "(would be updated from the forge)"}.get(item.outcome,
-                                                                                        "(empty repository)")
+    planned = {Outcome.WOULD_CLONE: "(would be cloned)", Outcome.WOULD_UPDATE: "(would be updated from the forge)"}
+    after = item.head or planned.get(item.outcome, "(empty repository)")
     return {"before_header": item.full_path, "after_header": item.full_path, "before": before + "\n",
             "after": after + "\n"}
 
