@@ -472,6 +472,7 @@ def run_list(options: Dict[str, Any], output_format: str, environ: Mapping[str, 
     """`bulk-clone list`: the repositories on stdout, the cost on stderr."""
     from .job import Hooks, build_job, stream_repos
     from .signals import stop_on_signals
+    from .summary import plural
 
     values = _prepare(options, environ, flow, ORG_REPOS)
     spec = build_job(values, ORG_REPOS, environ=environ)
@@ -505,8 +506,9 @@ def run_list(options: Dict[str, Any], output_format: str, environ: Mapping[str, 
     if hooks.interrupt.is_set():
         return EXIT_INTERRUPTED
     stats = listing[0].stats() if listing else {}
-    flow.note("%s repositor%s listed (%s API requests, %s pages)" % (
-        "{:,}".format(count), "y" if count == 1 else "ies", stats.get("requests", 0), stats.get("pages", 0)))
+    flow.note("%s listed (%s, %s)" % (plural(count, "repository", "repositories"),
+                                      plural(stats.get("requests", 0), "API request"),
+                                      plural(stats.get("pages", 0), "page")))
     if count == 0 and not (spec.forge.token or spec.forge.app_id):
         flow.note("note: " + without_token_hint(spec.forge.provider))
     return EXIT_OK

@@ -69,6 +69,11 @@ def md_code(value: Any) -> str:
     return "`%s`" % md_cell(value).replace("`", "'")
 
 
+def plural(count: Any, one: str, many: Optional[str] = None) -> str:
+    """"1 page", "3 pages", "1,234 requests"."""
+    return "%s %s" % (_n(count), one if count == 1 else (many or one + "s"))
+
+
 def _n(value: Any) -> str:
     try:
         return "{:,}".format(int(value))
@@ -124,9 +129,9 @@ def api_lines(stats: Mapping[str, Any], now: Callable[[], float] = time.time) ->
     """API cost of the listing, and the rate-limit budget the forge reported."""
     if not stats:
         return []
-    lines = ["- **API**: %s requests, %s pages, %s retries, %s waited for rate limits" % (
-        _n(stats.get("requests", 0)), _n(stats.get("pages", 0)), _n(stats.get("retries", 0)),
-        format_duration(float(stats.get("seconds_waited") or 0.0)))]
+    lines = ["- **API**: %s, %s, %s, %s waited for rate limits" % (
+        plural(stats.get("requests", 0), "request"), plural(stats.get("pages", 0), "page"),
+        plural(stats.get("retries", 0), "retry", "retries"), format_duration(float(stats.get("seconds_waited") or 0.0)))]
     budgets = stats.get("rate_limit") or {}
     for resource in sorted(budgets):
         b = budgets[resource] or {}
