@@ -172,10 +172,24 @@ PLAY = """\
           - synced.stats.listing_seconds is not none
           - synced.slowest | length > 0
 
-- name: Gitea without api_url
+- name: Gitea without api_url, and a token from a file
   hosts: localhost
   gather_facts: false
   tasks:
+    - name: The token from a file on the managed host (token_file)
+      gizzahub.bulk_clone.org_repos_info:
+        api_url: "{api}"
+        owners: acme
+        token_file: "{token_file}"
+      register: from_file
+    - name: A token and a token file at once
+      gizzahub.bulk_clone.org_repos_info:
+        api_url: "{api}"
+        owners: acme
+        token: "{{{{ lookup('env', 'MY_TOKEN') }}}}"
+        token_file: "{token_file}"
+      register: both
+      ignore_errors: true
     - name: Ansible's own validation refuses it (required_if)
       gizzahub.bulk_clone.bulk_clone:
         provider: gitea
@@ -196,6 +210,9 @@ PLAY = """\
           - "no_url.msg == 'provider is gitea but all of the following are missing: api_url'"
           - no_url_info is failed
           - "no_url_info.msg == 'provider is gitea but all of the following are missing: api_url'"
+          - from_file.count == {count}
+          - both is failed
+          - "'mutually exclusive: token|token_file' in both.msg"
 """
 
 
@@ -204,6 +221,8 @@ def test_module_defaults_group_old_name_and_required_if(org, tmp_path):
     private = [r for r in org.repos("github", "acme") if r["visibility"] != "public"]
     # Without the token from module_defaults the counts below would miss these.
     assert private, "the org needs private repositories, so that a missing token would show"
-    playbook(tmp_path / "defaults.yml", PLAY.format(api=org.github_api, dest=dest, count=len(heads(org))),
-             MY_TOKEN=SECRET)
+    token_file = tmp_path / "token"
+    token_file.write_text(SECRET + "\n")
+    playbook(tmp_path / "defaults.yml", PLAY.format(api=org.github_api, dest=dest, count=len(heads(org)),
+                                                    token_file=token_file), MY_TOKEN=SECRET)
     assert sorted(repo_heads(dest)) == sorted(heads(org))
