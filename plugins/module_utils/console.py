@@ -223,8 +223,13 @@ def _help(o: Option, door: str = CONSOLE) -> str:
     return text.replace("%", "%%")
 
 
-def _add_option_flags(parser: argparse.ArgumentParser, door: str) -> None:
-    for o in at(door):
+def list_options() -> List[Option]:
+    """`bulk-clone list`: the listing module's options, and the console's own ways to the token."""
+    return [o for o in at(CONSOLE) if o.group == "forge" and ORG_REPOS not in o.doors]
+
+
+def _add_option_flags(parser: argparse.ArgumentParser, door: str, extra: Sequence[Option] = ()) -> None:
+    for o in list(at(door)) + list(extra):
         if o.secret:
             continue      # environment only: argv is readable by every user of the machine
         names = [o.flag] + ["--" + a.replace("_", "-") for a in o.aliases]
@@ -281,7 +286,7 @@ def build_list_parser() -> argparse.ArgumentParser:
     _add_common(parser)
     parser.add_argument("--format", default="table", choices=FORMATS,
                         help="how to show them (one of %s) [default: table]" % ", ".join(FORMATS))
-    _add_option_flags(parser, ORG_REPOS)
+    _add_option_flags(parser, ORG_REPOS, list_options())
     return parser
 
 
@@ -330,8 +335,9 @@ def _configured(args: argparse.Namespace, environ: Mapping[str, str], given: Map
 
 def resolve_options(args: argparse.Namespace, environ: Mapping[str, str], door: str = CONSOLE) -> Dict[str, Any]:
     """Flags first, then BULK_CLONE_* variables, then the config file, then defaults; typed and checked."""
-    given = {o.name: getattr(args, o.name, None) for o in at(door)}
-    return resolve(door, given, environ, _configured(args, environ, given))
+    extra = list_options() if door == ORG_REPOS else []
+    given = {o.name: getattr(args, o.name, None) for o in list(at(door)) + extra}
+    return resolve(door, given, environ, _configured(args, environ, given), extra)
 
 
 def _report_folder(dest: str, check_mode: bool, environ: Mapping[str, str]) -> str:
@@ -484,6 +490,8 @@ def run_list(options: Dict[str, Any], output_format: str, environ: Mapping[str, 
 
     def rows() -> Iterator[Dict[str, Any]]:
         for repo, source in stream_repos(spec, hooks):
+            if hooks.interrupt.is_set():
+                return
             if not listing:
                 listing.append(source)
             yield flow.redact_data(repo.as_dict(tuple(fields) or None))

@@ -449,17 +449,19 @@ def from_env(o: Option, environ: Mapping[str, str]) -> Optional[str]:
 
 
 def resolve(door: str, given: Mapping[str, Any], environ: Mapping[str, str],
-            configured: Optional[Mapping[str, Any]] = None) -> Dict[str, Any]:
+            configured: Optional[Mapping[str, Any]] = None, extra: Sequence[Option] = ()) -> Dict[str, Any]:
     """Every option of a door: given value, else BULK_CLONE_<NAME>, else the
     configured value (a config file's profile), else the door's default.
 
     ``given`` holds raw values (text or typed) for the options a person set;
     missing or None means "not given". Used by the console (flags, a config
     file) and so by the Action, whose inputs arrive as BULK_CLONE_* variables.
+    ``extra`` options join the door's (`bulk-clone list` takes the console's
+    token_command besides the listing module's options).
     """
     configured = configured or {}
     values: Dict[str, Any] = {}
-    for o in at(door):
+    for o in list(at(door)) + list(extra):
         raw = given.get(o.name)
         if raw is None or (isinstance(raw, (list, str)) and len(raw) == 0 and o.type != "list"):
             raw = from_env(o, environ)

@@ -235,7 +235,8 @@ def listed(forge, owner="acme", service="github") -> Dict[str, dict]:
 def test_list_as_table_jsonl_and_tree(forge, forge_token):
     env = {"BULK_CLONE_TOKEN": forge_token}
     acme = listed(forge)
-    proc = console(["list", "--api-url", forge.github_api, "--owners", "acme"], env)
+    command = "%s -c \"print('%s')\"" % (sys.executable, forge_token)    # the token from a command here too
+    proc = console(["list", "--api-url", forge.github_api, "--owners", "acme", "--token-command", command])
     assert proc.returncode == 0, proc.stderr
     rows = [line.split("\t") for line in proc.stdout.splitlines()]            # a pipe: tab-separated, no header
     assert {r[0] for r in rows} == set(acme) and len(rows) == len(acme)
