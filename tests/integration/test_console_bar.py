@@ -36,7 +36,7 @@ from bulk_clone_support import hermetic_git  # noqa: F401
 TOKEN = "forge-token"
 COMMAND = shutil.which("bulk-clone", path=str(Path(sys.executable).parent))
 BASE = [COMMAND] if COMMAND else [sys.executable, "-m", "bulk_clone_engine.console"]
-RATE = 256 << 10          # half of the big pack over a few seconds, then a reset: git retries and succeeds
+RATE = 512 << 10          # half of the big pack in about 3 s, then a reset: git retries and succeeds
 SGR = re.compile(r"\x1b\[([0-9;]*)m")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
