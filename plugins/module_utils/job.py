@@ -62,24 +62,26 @@ TEMP_DIRNAME = RESERVED_PREFIX + "tmp"
 
 @dataclass
 class SyncSettings:
+    """The sync options, checked (build_sync_settings); their defaults live in options.py only."""
+
     dest: str
     options: SyncOptions
-    path_template: str = "{owner}/{name}"
-    concurrency: int = 8
-    protocol: str = "https"
-    state_file: Optional[str] = None
-    max_failures: int = 0
-    return_repos: str = "changed"
-    return_limit: int = 1000
-    progress_file: Optional[str] = None
-    check_mode: bool = False
-    prune: PruneSettings = field(default_factory=PruneSettings)
-    git_hosts: Tuple[str, ...] = ()
-    lock_timeout: float = 0.0
-    git_timeout: float = 3600.0
-    git_tries: int = 4
-    git_backoff_base: float = 2.0
-    gitlab_granularity: float = 3600.0
+    path_template: str
+    concurrency: int
+    protocol: str
+    state_file: Optional[str]
+    max_failures: int
+    return_repos: str
+    return_limit: int
+    progress_file: Optional[str]
+    check_mode: bool
+    prune: PruneSettings
+    git_hosts: Tuple[str, ...]
+    lock_timeout: float
+    git_timeout: float
+    git_tries: int
+    git_backoff_base: float
+    gitlab_granularity: float
 
     @property
     def strategy(self) -> str:
