@@ -517,6 +517,7 @@ def kill9_random(kills: int) -> Callable[[Lab, Expect], str]:
             by_repo = lab.forge.git_requests_by_repo("github")
             redone.update({p: by_repo[p] for p in before if p in by_repo})
             progress.append(len(done()))
+        lab.mark("repos recorded after each kill: %s" % progress)
         ex.that(killed == kills, "only %d kills landed before the run finished" % killed)
         ex.that(not redone, "repos recorded as done were fetched again: %s" % sorted(redone)[:5])
         ex.that(progress == sorted(progress), "work was lost between kills: %s" % progress)
@@ -561,6 +562,7 @@ def scenarios(kills: int = 20) -> List[Scenario]:
         Scenario("5xx", "5xx on listing pages and git", "job API", ["github:acme:30"], server_errors),
         Scenario("secondary", "secondary rate limits", "job API", small, secondary_limits),
         Scenario("reset-pack", "connection reset mid-pack", "job API", small, reset_mid_pack),
+        # About 5 repos land between two kills: 8 per kill leaves room for all of them.
         Scenario("kill9-random", "kill -9 at random points x %d" % kills, "engine process",
-                 ["github:acme:100:big=3"], kill9_random(kills)),
+                 ["github:acme:%d:big=3" % max(100, 8 * kills)], kill9_random(kills)),
     ]
