@@ -69,7 +69,7 @@ demo: venv
 bench: venv
 	$(PY) -m bench
 
-# The fault matrix of issue 10 (~10 minutes; not part of `make test`): every
+# The fault matrix of issue 10 (~5 minutes; not part of `make test`): every
 # fault through its door, then repos lost, corrupted, user changes overwritten
 # and tokens leaked, each counted independently of the product's report.
 faults: venv

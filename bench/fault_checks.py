@@ -294,7 +294,7 @@ class ArgvPoller(threading.Thread):
 
     def __init__(self, harness: Iterable[int] = (), every: float = 0.005) -> None:
         super().__init__(daemon=True, name="argv-poller")
-        self.ignore = {str(p) for p in harness} | {str(os.getpid())}
+        self.ignore = {str(p) for p in harness}
         self.harness_argv = {_cmdline(str(p)) for p in harness} - {""}
         self.every = every
         self.stop_event = threading.Event()
@@ -357,7 +357,8 @@ def processes_under(root: Path, name: str = "git") -> List[int]:
         argv, cwd = seen
         if not argv or name not in os.path.basename(argv[0]):
             continue
-        if cwd == prefix or cwd.startswith(prefix + os.sep) or any(a == prefix or prefix + os.sep in a for a in argv):
+        inside = cwd == prefix or cwd.startswith(prefix + os.sep)
+        if inside or any(a == prefix or prefix + os.sep in a for a in argv):
             found.append(int(pid))
     return found
 

@@ -16,7 +16,7 @@ plus whether the behaviour the issue promises for that fault held. One
 markdown row per scenario, the same rows in bench/results/faults.json.
 Exit status 1 when any count is not zero or any behaviour did not hold.
 
-    python -m bench.faults                  # everything (~10 minutes on 2 cores)
+    python -m bench.faults                  # everything (~5 minutes on 2 cores)
     python -m bench.faults --only sigterm,stall
     python -m bench.faults --list
 
@@ -175,8 +175,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return 2
     if wanted:
         chosen = [s for s in chosen if s.name in wanted]
-    command = "python -m bench.faults" + ("" if argv is None and len(sys.argv) <= 1 else
-                                          " " + " ".join(sys.argv[1:] if argv is None else argv))
+    command = " ".join(["python -m bench.faults"] + list(sys.argv[1:] if argv is None else argv))
     workdir = Path(args.workdir or tempfile.mkdtemp(prefix="bulk-clone-faults-"))
     workdir.mkdir(parents=True, exist_ok=True)
     saved_env, root_logger = dict(os.environ), logging.getLogger()
