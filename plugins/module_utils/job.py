@@ -616,7 +616,7 @@ class _Run:
         # SIGTERM to every git process group, SIGKILL after the grace; no git starts after this.
         terminate_all_git(grace=2.0)
         # Workers take what the planner queued and report it "not attempted".
-        deadline = time.monotonic() + 5.0
+        deadline = time.monotonic() + 3.0     # with the grace above: well inside the 10 s a stop may take
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         planner.join(max(0.0, min(1.0, deadline - time.monotonic())))
