@@ -27,6 +27,7 @@ class RunnerSettings:
     timeout: float = 3600.0
     tries: int = 4
     backoff_base: float = 2.0
+    stall_timeout: float = 30.0
 
 
 class RunnerPool:
@@ -66,7 +67,8 @@ class RunnerPool:
                 s = self.settings
                 runner = GitRunner(timeout=s.timeout, token=self.token if credential else None,
                                    origin=origin if credential else None, username=self.username,
-                                   auth_header_for=self.header, tries=s.tries, backoff_base=s.backoff_base)
+                                   auth_header_for=self.header, tries=s.tries, backoff_base=s.backoff_base,
+                                   stall_timeout=s.stall_timeout)
                 self._runners[key] = runner
         return runner, note
 

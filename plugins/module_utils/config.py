@@ -17,7 +17,7 @@ from typing import List, Mapping, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl, urlparse, urlsplit, urlunsplit
 
 from .errors import ConfigError
-from .options import PROVIDERS
+from .options import PROVIDERS, option
 from .redact import MASK
 
 
@@ -70,15 +70,16 @@ class ForgeConfig:
     app_id: Optional[str] = None
     app_private_key: Optional[str] = field(default=None, repr=False)
     app_installation_id: Optional[int] = None
-    api: str = "rest"
+    api: str = option("api").default
+    # Tuning knobs the doors do not show (options.py says why): their defaults live here.
     per_page: int = 100
-    max_wait: float = 900.0
+    max_wait: float = option("max_wait").default
     max_calls_per_second: Optional[float] = None
     secondary_min_wait: float = 60.0
     max_tries: int = 6
     retry_base: float = 1.0
-    timeout: float = 30.0
-    validate_certs: bool = True
+    timeout: float = option("timeout").default
+    validate_certs: bool = option("validate_certs").default
 
     @property
     def host(self) -> str:

@@ -63,24 +63,27 @@ TEMP_DIRNAME = RESERVED_PREFIX + "tmp"
 
 @dataclass
 class SyncSettings:
+    """The sync options, checked (build_sync_settings); their defaults live in options.py only."""
+
     dest: str
     options: SyncOptions
-    path_template: str = "{owner}/{name}"
-    concurrency: int = 8
-    protocol: str = "https"
-    state_file: Optional[str] = None
-    max_failures: int = 0
-    return_repos: str = "changed"
-    return_limit: int = 1000
-    progress_file: Optional[str] = None
-    check_mode: bool = False
-    prune: PruneSettings = field(default_factory=PruneSettings)
-    git_hosts: Tuple[str, ...] = ()
-    lock_timeout: float = 0.0
-    git_timeout: float = 3600.0
-    git_tries: int = 4
-    git_backoff_base: float = 2.0
-    gitlab_granularity: float = 3600.0
+    path_template: str
+    concurrency: int
+    protocol: str
+    state_file: Optional[str]
+    max_failures: int
+    return_repos: str
+    return_limit: int
+    progress_file: Optional[str]
+    check_mode: bool
+    prune: PruneSettings
+    git_hosts: Tuple[str, ...]
+    lock_timeout: float
+    stall_timeout: float
+    git_timeout: float
+    git_tries: int
+    git_backoff_base: float
+    gitlab_granularity: float
 
     @property
     def strategy(self) -> str:
@@ -191,6 +194,12 @@ def build_job(values: Mapping[str, Any], door: str = BULK_CLONE, check_mode: boo
                    fields=tuple(v.get("fields") or ()), secrets=secrets)
 
 
+def _at_least_one_second(name: str, value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 1:
+        raise ConfigError("%s must be 1 second or more, not %r" % (name, value))
+    return float(value)
+
+
 def build_sync_settings(v: Mapping[str, Any], check_mode: bool) -> SyncSettings:
     if not v.get("dest"):
         raise ConfigError("dest is required: the folder the repositories are cloned into")
@@ -225,6 +234,7 @@ def build_sync_settings(v: Mapping[str, Any], check_mode: bool) -> SyncSettings:
         check_mode=check_mode,
         prune=PruneSettings(enabled=bool(v.get("prune")), delete=bool(v.get("prune_delete")), max_prune=max_prune),
         git_hosts=tuple(v.get("git_hosts") or ()), lock_timeout=lock_timeout,
+        stall_timeout=_at_least_one_second("stall_timeout", v.get("stall_timeout")),
         git_timeout=float(v.get("git_timeout")), git_tries=int(v.get("git_tries")),
         git_backoff_base=float(v.get("git_backoff_base")), gitlab_granularity=float(v.get("gitlab_granularity")))
     _check_dest(settings)
@@ -293,7 +303,8 @@ def forge_pool(forge: ForgeConfig, auth: Any, settings: SyncSettings) -> RunnerP
     scheme = forge.api_url.split("://", 1)[0]
     trusted = RunnerPool.origins(scheme, (forge.host,) + tuple(settings.git_hosts))
     return RunnerPool(auth.token, auth.username, trusted,
-                      RunnerSettings(settings.git_timeout, settings.git_tries, settings.git_backoff_base),
+                      RunnerSettings(settings.git_timeout, settings.git_tries, settings.git_backoff_base,
+                                     settings.stall_timeout),
                       header=auth.header)
 
 
@@ -651,7 +662,7 @@ class _Run:
         # SIGTERM to every git process group, SIGKILL after the grace; no git starts after this.
         terminate_all_git(grace=2.0)
         # Workers take what the planner queued and report it "not attempted".
-        deadline = time.monotonic() + 5.0
+        deadline = time.monotonic() + 3.0     # with the grace above: well inside the 10 s a stop may take
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         planner.join(max(0.0, min(1.0, deadline - time.monotonic())))

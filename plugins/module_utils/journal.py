@@ -123,9 +123,9 @@ class Journal:
                 raise StateError("cannot lock %s: %s" % (lock_path, exc.strerror)) from None
             holder = os.pread(fd, 64, 0).decode("ascii", "replace").strip() or "unknown"
             os.close(fd)
-            raise StateError("another bulk_clone run holds %s (pid %s) on this dest; wait for it to "
-                             "finish, or remove the lock file if that process is gone"
-                             % (lock_path, holder)) from None
+            raise StateError("another bulk-clone run (pid %s) is using the state file %s (it holds %s); wait "
+                             "for it to finish, or give this run another state_file. The lock is released the "
+                             "moment that process ends, however it ends." % (holder, self.path, lock_path)) from None
         os.ftruncate(fd, 0)
         os.pwrite(fd, ("%d\n" % os.getpid()).encode("ascii"), 0)
         self._lock_fd = fd

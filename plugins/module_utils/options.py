@@ -217,6 +217,8 @@ OPTIONS: Tuple[Option, ...] = (
     _o("git_hosts", "list", "further hosts (host or host:port) that serve this forge's git and may receive the "
                             "token; by default only the forge's own host does", default=[], elements="str"),
     _o("lock_timeout", "float", "seconds to wait for another run into the same dest to finish", default=0.0),
+    _o("stall_timeout", "float", "seconds without a byte received after which a git transfer is retried",
+       default=30.0),
     _o("return_repos", "str", "which repositories the result lists", default="changed",
        choices=RETURN_REPOS),
     _o("return_limit", "int", "the most entries each list of the result holds; every entry is in the report file",

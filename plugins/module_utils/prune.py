@@ -38,7 +38,6 @@ from .layout import resolve
 from .worktree import Kind, LocalChanges, local_work
 
 TRASH_DIRNAME = ".bulk-clone-trash"
-DEFAULT_MAX_PRUNE = 20
 
 
 def trash_root(dest: str) -> str:
@@ -47,9 +46,11 @@ def trash_root(dest: str) -> str:
 
 @dataclass(frozen=True)
 class PruneSettings:
-    enabled: bool = False
-    delete: bool = False               # delete for good instead of moving into the trash
-    max_prune: int = DEFAULT_MAX_PRUNE
+    """prune, prune_delete and max_prune (defaults in options.py)."""
+
+    enabled: bool
+    delete: bool                       # delete for good instead of moving into the trash
+    max_prune: int
 
 
 @dataclass(frozen=True)

@@ -180,6 +180,11 @@ options:
       - Seconds to wait for another run into the same O(dest) to finish before failing.
     type: float
     default: 0.0
+  stall_timeout:
+    description:
+      - A git transfer that receives no byte for this many seconds is aborted and retried (a stalled pack).
+    type: float
+    default: 30.0
   push_to:
     description:
       - URL template of a second remote each changed mirror is pushed to with C(git push --mirror), for

@@ -20,8 +20,6 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-
 from bulk_clone_engine.errors import ConfigError  # noqa: E402
 from bulk_clone_engine.gitrunner import GitRunner  # noqa: E402
 from bulk_clone_engine.layout import PathError, render_path, resolve  # noqa: E402
@@ -30,9 +28,10 @@ from bulk_clone_engine.outcome import Outcome  # noqa: E402
 from bulk_clone_engine.strategies import BACKUP_BRANCH_PREFIX, SyncOptions  # noqa: E402
 from bulk_clone_engine.sync import _url_identity, sync_repo  # noqa: E402
 
+from tests.helpers_git import GitHttpServer, Upstream, all_files_text, git, git_home  # noqa: E402,F401
+
 CLONED, UPDATED, UNCHANGED, SKIPPED, FAILED = (Outcome.CLONED, Outcome.UPDATED, Outcome.UNCHANGED, Outcome.SKIPPED,
                                               Outcome.FAILED)
-from helpers_git import GitHttpServer, Upstream, all_files_text, git, git_home  # noqa: E402,F401
 
 TOKEN = "glpat-Sync5ecretTokenValue0987"
 

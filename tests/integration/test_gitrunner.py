@@ -21,7 +21,7 @@ from bulk_clone_engine.gitrunner import (
     terminate_all_git, url_host, url_origin, withheld_note,
 )
 from bulk_clone_engine.gitstderr import StderrReader, bytes_from_progress
-from helpers_git import GitHttpServer, Upstream, all_files_text, git, git_home  # noqa: F401  (fixture)
+from tests.helpers_git import GitHttpServer, Upstream, all_files_text, git, git_home  # noqa: F401  (fixture)
 
 TOKEN = "ghs_S3cretT0kenValue1234567890"
 HELPER_SECRET = "helper-Secret-Password-9876"
