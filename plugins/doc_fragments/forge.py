@@ -69,6 +69,15 @@ options:
     description:
       - Installation ID of the GitHub App named by O(app_id).
     type: int
+  token_file:
+    description:
+      - A file on the host running the module that holds the token (surrounding whitespace removed), used
+        when O(token) is not given. Keeps the token out of the task's arguments, for example a file written
+        by a secrets agent.
+      - Takes precedence over the environment variables listed under O(token). Cannot be used with O(token)
+        or O(app_id).
+    type: path
+    version_added: 0.2.0
   owners:
     description:
       - Organizations, GitLab groups (full path, subgroups included) or users whose repositories to list.

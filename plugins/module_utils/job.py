@@ -29,10 +29,10 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
 from .config import ForgeConfig, OwnerRef, build_forge_config, build_owners, url_credentials
-from .errors import BulkCloneError, ConfigError, StateError
+from .errors import AuthError, BulkCloneError, ConfigError, NotFoundError, StateError
 from .gitprocess import GitInterrupted
 from .access import RunnerPool, RunnerSettings
 from .gitrunner import allow_git_again, terminate_all_git
@@ -40,8 +40,9 @@ from .journal import Journal, default_path
 from .layout import RESERVED_PREFIX, PathError, render_path, resolve, validate_template
 from .listing import Listing, make_listing
 from .lock import DestLock
-from .options import (BULK_CLONE, BY_NAME, OPTIONS, ORG_REPOS, PROTOCOLS, RETURN_REPOS, STRATEGIES, at, defaults,
-                      token_from_env)
+from .credentials import read_token_file, run_token_command, without_token_hint
+from .options import (BULK_CLONE, BY_NAME, MUTUALLY_EXCLUSIVE, OPTIONS, ORG_REPOS, PROTOCOLS, RETURN_REPOS,
+                      STRATEGIES, at, defaults, token_from_env)
 from .outcome import Outcome, SyncResult
 from .progress import Progress, ProgressFileWriter
 from .prune import PruneSettings, Pruner
@@ -161,12 +162,22 @@ def build_job(values: Mapping[str, Any], door: str = BULK_CLONE, check_mode: boo
         if v.get("summary_template") and not os.path.isfile(v["summary_template"]):
             raise ConfigError("summary_template %s is not a readable file: give the path of a Jinja2 template"
                               % v["summary_template"])
+    for group in MUTUALLY_EXCLUSIVE:
+        given = [name for name in group if v.get(name)]
+        # token with app_id is config.py's to explain (it names every App setting).
+        if len(given) > 1 and set(given) & {"token_file", "token_command"}:
+            raise ConfigError("give only one of %s: each is a way to supply the credential" % " and ".join(given))
     secret_sources = dict(sources or {})
     token = v.get("token")
     if not token and not v.get("app_id"):
-        token, env_name = token_from_env(v.get("provider") or "github", environ)
-        if env_name:
-            secret_sources["token"] = env_name
+        if v.get("token_file"):
+            token = read_token_file(v["token_file"])
+        elif v.get("token_command"):
+            token = run_token_command(v["token_command"], environ=environ)
+        else:
+            token, env_name = token_from_env(v.get("provider") or "github", environ)
+            if env_name:
+                secret_sources["token"] = env_name
     forge = build_forge_config(
         provider=v.get("provider"), api_url=v.get("api_url"), token=token, secret_sources=secret_sources,
         username=v.get("username"),
@@ -329,6 +340,26 @@ def _mount_point(path: str) -> str:
 _DISK_FULL = ("no space left on device", "disk quota exceeded")
 
 
+class _Received:
+    """Bytes git received for one repository. The runner reports a running
+    count per git process; a retry or a second process starts again from
+    zero, so each count that drops closes the previous one into the total."""
+
+    def __init__(self) -> None:
+        self._closed = 0
+        self._current = 0
+
+    def add(self, count: int) -> int:
+        if count < self._current:
+            self._closed += self._current
+        self._current = count
+        return count
+
+    @property
+    def total(self) -> int:
+        return self._closed + self._current
+
+
 class _Run:
     """One run of a JobSpec with sync settings into one dest."""
 
@@ -352,6 +383,7 @@ class _Run:
         self._work: "queue.Queue[Any]" = queue.Queue(maxsize=max(2, self.s.concurrency * 2))
         self._seen: Set[str] = set()
         self._planner_error: Optional[BaseException] = None
+        self._started = time.monotonic()
 
     # --- plan ---------------------------------------------------------------------------
 
@@ -395,11 +427,13 @@ class _Run:
                                                        "unchanged on the forge since the last sync"))
                     continue
                 if self.s.check_mode:
-                    self._finish(repo, rel, self._would(rel))
+                    known = journal.get(repo.key) if journal is not None else None
+                    self._finish(repo, rel, self._would(rel, known.head if known is not None else None))
                     continue
                 self._hand_over(repo, rel)
             if not self._stopping():
                 self.report.complete_listing = True
+            self.report.stream.listing_seconds = time.monotonic() - self._started
             self.progress.listing_done()
         except BaseException as exc:   # the main thread re-raises it
             self._planner_error = exc
@@ -416,20 +450,29 @@ class _Run:
 
     def _hand_over(self, repo: Repo, rel: str) -> None:
         """Queue real work; a full queue pauses the listing (backpressure) until a worker is free."""
+        waiting_since = None
         while not self._stopping():
             try:
-                self._work.put((repo, rel), timeout=0.2)
-                return
+                if waiting_since is None:
+                    self._work.put_nowait((repo, rel))
+                else:
+                    self._work.put((repo, rel), timeout=0.2)
+                self.report.queued(self._work.qsize())
+                break
             except queue.Full:
-                continue
+                waiting_since = waiting_since or time.monotonic()
+        if waiting_since is not None:
+            self.report.stream.backpressure_seconds += time.monotonic() - waiting_since
 
-    def _would(self, rel: str) -> SyncResult:
+    def _would(self, rel: str, head: Optional[str]) -> SyncResult:
+        """Check mode's answer; ``head`` is what the journal recorded (diff mode's "before")."""
         exists = os.path.lexists(os.path.join(self.s.dest, *rel.split("/")))
         if not exists:
             return SyncResult(Outcome.WOULD_CLONE, None, "check mode: would clone", changed=True)
         if not self.s.options.plan.touches_existing:
-            return SyncResult(Outcome.UNCHANGED, None, "check mode: already cloned")
-        return SyncResult(Outcome.WOULD_UPDATE, None, "check mode: would %s" % self.s.strategy, changed=True)
+            return SyncResult(Outcome.UNCHANGED, head, "check mode: already cloned")
+        return SyncResult(Outcome.WOULD_UPDATE, None, "check mode: would %s" % self.s.strategy, changed=True,
+                          before=head)
 
     # --- work ---------------------------------------------------------------------------
 
@@ -438,12 +481,14 @@ class _Run:
 
     def _sync_one(self, repo: Repo, rel: str, journal: Journal) -> None:
         self.progress.started(repo)
+        started = time.monotonic()
+        received = _Received()
         url = repo.ssh_url if self.s.protocol == "ssh" and repo.ssh_url else repo.clone_url
         note = None
         try:
             runner, note = self.access.runner_for(url)
             target = resolve(self.s.dest, rel, repo.full_path)
-            with runner.reporting_progress(lambda received: self.progress.received(repo, received)):
+            with runner.reporting_progress(lambda count: self.progress.received(repo, received.add(count))):
                 result = sync_repo(runner, target, url, repo.default_branch, self.s.options,
                                    temp_dir=self.s.temp_dir)
         except GitInterrupted:
@@ -476,7 +521,7 @@ class _Run:
                        "kept, and a re-run resumes" % (self.s.journal_path, getattr(exc, "strerror", None) or exc,
                                                        _journal_hint(exc)))
             result = result.with_reason("not recorded in the state journal")
-        self._finish(repo, rel, result)
+        self._finish(repo, rel, result, time.monotonic() - started, received.total)
 
     def _old_location(self, repo: Repo, rel: str, journal: Journal) -> Optional[str]:
         entry = journal.get(repo.key)
@@ -505,9 +550,9 @@ class _Run:
             if self.report.fatal is None:
                 self.report.fatal = why
 
-    def _finish(self, repo: Repo, rel: str, result: SyncResult) -> None:
+    def _finish(self, repo: Repo, rel: str, result: SyncResult, duration: float = 0.0, received: int = 0) -> None:
         item = RepoReport(repo.full_path, rel, result.outcome, result.reason, result.head, result.changed,
-                          result.before)
+                          result.before, duration=duration, received=received)
         self.report.add(item, owner=repo.owner)
         if result.outcome == Outcome.FAILED:
             self.progress.failed(repo, result.reason)
@@ -542,7 +587,7 @@ class _Run:
     # --- run ----------------------------------------------------------------------------
 
     def run(self) -> RunReport:
-        started = time.monotonic()
+        started = self._started = time.monotonic()
         lock = None
         if not self.s.check_mode:
             os.makedirs(self.s.dest, exist_ok=True)
@@ -566,6 +611,7 @@ class _Run:
         self.report.duration = time.monotonic() - started
         self.report.listing = self.listing.stats()
         self.report.listing["complete"] = self.listing.complete
+        self.report.stream.expected = self.progress.current().expected
         self.progress.finish()
         return self.report
 
@@ -703,11 +749,15 @@ def run_job(spec: JobSpec, hooks: Optional[Hooks] = None) -> RunReport:
     _set_run_info(run.report, spec)
     try:
         report = run.run()
+    except (AuthError, NotFoundError) as exc:
+        raise _explained(spec, exc) from None
     finally:
         if pusher is not None:
             push = pusher.close()
             run.report.sections["push"] = push
             run.report.extra_failures = push.get("failed", 0)
+    if not report.listing.get("listed") and not (spec.forge.token or spec.forge.app_id):
+        report.warn("the forge listed no repository; " + without_token_hint(spec.forge.provider))
     return report
 
 
@@ -724,12 +774,35 @@ def _set_run_info(report: RunReport, spec: JobSpec) -> None:
     info.check = spec.sync.check_mode
 
 
+def _explained(spec: JobSpec, exc: BulkCloneError) -> BulkCloneError:
+    """A refusal or an owner not found, in a run without credentials: say so,
+    and where a token was looked for (an anonymous run is allowed: public
+    repositories need none)."""
+    if spec.forge.token or spec.forge.app_id:
+        return exc
+    return exc.__class__("%s; %s" % (exc, without_token_hint(spec.forge.provider)))
+
+
+def stream_repos(spec: JobSpec, hooks: Optional[Hooks] = None) -> Iterator[Tuple[Repo, Listing]]:
+    """The selected repos one at a time, as the forge pages them (nothing
+    kept), each with the listing for its stats()."""
+    listing = _listing_for(spec, hooks or Hooks())
+    try:
+        for repo in listing:
+            yield repo, listing
+    except (AuthError, NotFoundError) as exc:
+        raise _explained(spec, exc) from None
+
+
 def list_repos(spec: JobSpec, hooks: Optional[Hooks] = None) -> Dict[str, Any]:
     """What org_repos returns: the selected repos, their count and the listing's cost."""
     hooks = hooks or Hooks()
     listing = _listing_for(spec, hooks)
     fields = spec.fields or None
-    repos = [repo.as_dict(fields) for repo in listing]
+    try:
+        repos = [repo.as_dict(fields) for repo in listing]
+    except (AuthError, NotFoundError) as exc:
+        raise _explained(spec, exc) from None
     return {"repos": repos, "count": len(repos), "stats": listing.stats()}
 
 
@@ -834,4 +907,4 @@ def watch_parent(hooks: Hooks, interval: float = 1.0) -> threading.Thread:
 
 
 __all__ = ["Hooks", "door_redactor", "JobSpec", "SyncSettings", "build_job", "list_repos",
-           "result_of", "run_job", "watch_parent"]
+           "result_of", "run_job", "stream_repos", "watch_parent"]

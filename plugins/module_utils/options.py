@@ -24,6 +24,7 @@ cannot offer an option says why in ``not_at``. See docs/architecture.md.
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, Iterator, List, Mapping, Optional, Sequence, Tuple
 
@@ -60,8 +61,9 @@ class Option:
 
     ``type`` uses Ansible's names (str, int, float, bool, list, path).
     ``split`` says how a list arrives as one string at the console or the
-    Action: "words" (commas, spaces or newlines) or "lines" (one item per
-    line: regular expressions may hold commas and spaces).
+    Action: "words" (commas, spaces or newlines), "lines" (one item per
+    line: regular expressions may hold commas and spaces) or "shell" (an
+    argv, split as a POSIX shell would, without running one).
     ``door_defaults`` overrides the default at one door (the Action mirrors
     by default); ``not_at`` says why a door lacks the option.
     ``secret`` options are read only from the environment at the console (a
@@ -113,6 +115,10 @@ def _o(name: str, type_: str, doc: str, **kwargs: Any) -> Option:
 _NO_PLAY = "the Ansible door takes check mode from Ansible itself (--check)"
 _CI_ONLY = "only meaningful in the GitHub Action's runner or the console"
 _TUNING = "tuning for tests and benchmarks; the defaults follow the forges' guidance"
+_SECRETS_INPUT = "the Action takes the token input, from the workflow's secrets"
+_PLAY_LOOKUP = ("a play gets a token from a command on the controller with a lookup (pipe, or a vault); a command "
+                "run by the module would run on the managed host")
+_MERGE_ONLY = "only the Action's final job of a matrix merges reports: at the console, bulk-clone merge-reports"
 
 OPTIONS: Tuple[Option, ...] = (
     # --- the forge ---------------------------------------------------------------
@@ -121,8 +127,8 @@ OPTIONS: Tuple[Option, ...] = (
     _o("api_url", "str", "base URL of the forge's API (default https://api.github.com, https://gitlab.com or "
                          "https://api.bitbucket.org/2.0; required for gitea and bitbucket_server)",
        aliases=("url",), doors=LISTING_DOORS, group="forge"),
-    _o("token", "str", "token for the API and, through the process environment only, for git",
-       secret=True, doors=LISTING_DOORS, group="forge", required=(ACTION,)),
+    _o("token", "str", "token for the API and, through the process environment only, for git (without one, only "
+                       "public repositories are visible)", secret=True, doors=LISTING_DOORS, group="forge"),
     _o("username", "str", "Bitbucket: the account email (Cloud API token) or user name (Data Center) that turns "
                           "the token into a Basic login", doors=LISTING_DOORS, group="forge"),
     _o("app_id", "str", "GitHub App id, to authenticate as an installation instead of with a token",
@@ -130,6 +136,13 @@ OPTIONS: Tuple[Option, ...] = (
     _o("app_private_key", "str", "PEM private key of the GitHub App", secret=True, doors=LISTING_DOORS,
        group="forge"),
     _o("app_installation_id", "int", "installation id of the GitHub App", doors=LISTING_DOORS, group="forge"),
+    _o("token_file", "path", "a file holding the token (read when the token option is not given)",
+       doors=frozenset((BULK_CLONE, ORG_REPOS, CONSOLE, ROLE)), group="forge",
+       not_at={ACTION: _SECRETS_INPUT}),
+    _o("token_command", "list", "a command that prints the token, run without a shell (for example gh auth token); "
+                                "used when neither token nor token_file is given", default=[], elements="str",
+       split="shell", doors=frozenset((CONSOLE,)), group="forge",
+       not_at={BULK_CLONE: _PLAY_LOOKUP, ORG_REPOS: _PLAY_LOOKUP, ROLE: _PLAY_LOOKUP, ACTION: _SECRETS_INPUT}),
     _o("owners", "list", "organizations, groups (subgroups included) or users", default=[], elements="str",
        aliases=("owner", "org", "orgs"), doors=LISTING_DOORS, group="forge"),
     _o("owner_kind", "str", "what the owners are (auto asks the forge)", default="auto",
@@ -240,6 +253,19 @@ OPTIONS: Tuple[Option, ...] = (
        not_at={BULK_CLONE: "Ansible shows no output while a module runs: use progress_file",
                ROLE: "Ansible shows no output while a module runs"}, group="report"),
 
+    # --- the Action's merge job --------------------------------------------------------
+    _o("mode", "str",
+       "sync the repositories, or merge-reports: combine the JSON reports of a matrix's shards into one job summary",
+       default="sync", choices=("sync", "merge-reports"),
+       doors=frozenset((ACTION,)),
+       not_at={CONSOLE: "the console names the job as a subcommand: bulk-clone merge-reports FILES",
+               BULK_CLONE: _MERGE_ONLY, ORG_REPOS: _MERGE_ONLY, ROLE: _MERGE_ONLY}, group="report"),
+    _o("reports", "list",
+       "with mode merge-reports: the shards' report files, folders holding them, or glob patterns",
+       default=[], elements="str", split="lines", doors=frozenset((ACTION,)),
+       not_at={CONSOLE: "bulk-clone merge-reports takes them as arguments",
+               BULK_CLONE: _MERGE_ONLY, ORG_REPOS: _MERGE_ONLY, ROLE: _MERGE_ONLY}, group="report"),
+
     # --- org_repos alone -------------------------------------------------------------
     _o("fields", "list", "repository fields to return (default: all)", default=[], elements="str",
        choices=REPO_FIELDS, not_at={"*": "only org_repos_info returns repository records"},
@@ -286,7 +312,10 @@ def _copy(value: Any) -> Any:
 
 
 # Constraints among options, for AnsibleModule and for the other doors alike.
-MUTUALLY_EXCLUSIVE: Tuple[Tuple[str, ...], ...] = (("token", "app_id"),)
+MUTUALLY_EXCLUSIVE: Tuple[Tuple[str, ...], ...] = (
+    ("token", "app_id"), ("token_file", "app_id"), ("token_command", "app_id"),
+    ("token", "token_file"), ("token", "token_command"), ("token_file", "token_command"),
+)
 REQUIRED_TOGETHER: Tuple[Tuple[str, ...], ...] = (("app_id", "app_private_key", "app_installation_id"),)
 REQUIRED_IF: Tuple[Tuple[str, Any, Tuple[str, ...]], ...] = (
     ("provider", "gitea", ("api_url",)),
@@ -342,25 +371,36 @@ _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
 
+def _split(o: Option, value: str) -> List[str]:
+    if o.split == "lines":
+        return [v.strip() for v in value.splitlines() if v.strip()]
+    if o.split == "shell":
+        try:
+            return shlex.split(value)
+        except ValueError as exc:
+            raise ConfigError("%s %r cannot be split into arguments (%s): check its quotes" % (o.name, value, exc)) \
+                from None
+    return [v for v in value.replace(",", " ").split() if v]
+
+
 def parse_text(o: Option, raw: Any) -> Any:
     """The typed value of an option given as text (None when empty).
 
     A list arrives as repeated flags (a list of strings) or as one string:
-    split on commas, spaces and newlines ("words"), or on newlines only
-    ("lines"). Values that are already typed (a YAML config) pass through.
+    split on commas, spaces and newlines ("words"), on newlines only
+    ("lines") or as a shell would split an argv ("shell": one string; a
+    list is an argv already). Values that are already typed (a YAML config)
+    pass through.
     """
     if raw is None:
         return None
     if o.type == "list":
         values = raw if isinstance(raw, (list, tuple)) else [raw]
+        if o.split == "shell" and isinstance(raw, (list, tuple)):
+            return [str(v) for v in raw]      # an argv already (a YAML list): nothing to split
         items: List[str] = []
         for value in values:
-            if not isinstance(value, str):
-                items.append(str(value))
-            elif o.split == "lines":
-                items += [v.strip() for v in value.splitlines() if v.strip()]
-            else:
-                items += [v for v in value.replace(",", " ").split() if v]
+            items += _split(o, value) if isinstance(value, str) else [str(value)]
         return items
     if isinstance(raw, (list, tuple)):
         raw = raw[-1]
@@ -401,23 +441,34 @@ def check_choice(o: Option, value: Any) -> None:
             raise ConfigError("%s %r is not known: use one of %s" % (o.name, item, ", ".join(map(str, o.choices))))
 
 
-def resolve(door: str, given: Mapping[str, Any], environ: Mapping[str, str]) -> Dict[str, Any]:
-    """Every option of a door: given value, else BULK_CLONE_<NAME>, else the door's default.
+def from_env(o: Option, environ: Mapping[str, str]) -> Optional[str]:
+    """The option's BULK_CLONE_<NAME> (or an alias's) value, when set and not blank."""
+    for name in o.env_names:
+        env_value = environ.get(name)
+        if env_value is not None and env_value.strip() != "":
+            return env_value
+    return None
+
+
+def resolve(door: str, given: Mapping[str, Any], environ: Mapping[str, str],
+            configured: Optional[Mapping[str, Any]] = None, extra: Sequence[Option] = ()) -> Dict[str, Any]:
+    """Every option of a door: given value, else BULK_CLONE_<NAME>, else the
+    configured value (a config file's profile), else the door's default.
 
     ``given`` holds raw values (text or typed) for the options a person set;
     missing or None means "not given". Used by the console (flags, a config
     file) and so by the Action, whose inputs arrive as BULK_CLONE_* variables.
+    ``extra`` options join the door's (`bulk-clone list` takes the console's
+    token_command besides the listing module's options).
     """
+    configured = configured or {}
     values: Dict[str, Any] = {}
-    for o in at(door):
+    for o in list(at(door)) + list(extra):
         raw = given.get(o.name)
         if raw is None or (isinstance(raw, (list, str)) and len(raw) == 0 and o.type != "list"):
-            raw = None
-            for name in o.env_names:
-                env_value = environ.get(name)
-                if env_value is not None and env_value.strip() != "":
-                    raw = env_value
-                    break
+            raw = from_env(o, environ)
+        if raw is None:
+            raw = configured.get(o.name)
         value = parse_text(o, raw)
         if value is None:
             value = _copy(o.default_at(door))

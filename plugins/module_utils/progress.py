@@ -11,8 +11,11 @@ planned / started / done / failed; each front door subscribes the renderers
 it wants. Counts, rate and ETA are computed once, here.
 
 Counting: ``finished`` = ``done`` + ``failed``. While the listing streams,
-the total is unknown (``total`` None, ``planned`` is a lower bound); after
-``listing_done(total)`` the total is known and an ETA can be given.
+the total is the forge's own count when it gave one (``expect``: the
+snapshot's ``estimated`` is then true and renderers write "~224") and
+unknown otherwise (``total`` None, ``planned`` is a lower bound); after
+``listing_done(total)`` the total is exact. A rate and an ETA follow from
+the first finishes whenever there is a total, estimated or exact.
 
 Rate is a moving window (default 30 s) of finishes, kept as one counter per
 second, so memory is bounded however fast repos finish, and a stall shows
@@ -37,7 +40,9 @@ log = logging.getLogger(__name__)
 KINDS = ("planned", "started", "done", "failed", "listing_done", "tick", "finished")
 # A repository running longer than this shows in progress lines, with the bytes it received.
 SLOW_AFTER_SECONDS = 10.0
-MAX_SHOWN_RUNNING = 3
+# The in-flight repositories a snapshot carries, longest-running first (the live bar shows them all,
+# a progress line only those past SLOW_AFTER_SECONDS).
+MAX_SHOWN_RUNNING = 4
 
 
 @dataclass(frozen=True)
@@ -50,14 +55,22 @@ class ProgressSnapshot:
     started: int
     done: int
     failed: int
-    total: Optional[int]         # None while the listing is still streaming
+    total: Optional[int]         # None while the listing streams and the forge gave no count
     listing_done: bool
     complete: bool               # the run has ended
     rate: float                  # finishes per second over the moving window
     eta_seconds: Optional[float]
     outcomes: Dict[str, int] = field(default_factory=dict)
-    # The longest-running repositories (past SLOW_AFTER_SECONDS): (full path, seconds, bytes received).
+    # The longest-running repositories in flight (at most MAX_SHOWN_RUNNING): (full path, seconds, bytes received).
     running: Tuple[Tuple[str, float, int], ...] = ()
+    # The total is the forge's announced count (Progress.expect), not yet the listing's exact one.
+    estimated: bool = False
+    expected: Optional[int] = None     # what the forge announced, kept for the end report
+
+    @property
+    def slow(self) -> Tuple[Tuple[str, float, int], ...]:
+        """The running repositories worth a mention in a log line: past SLOW_AFTER_SECONDS."""
+        return tuple(r for r in self.running if r[1] >= SLOW_AFTER_SECONDS)
 
     @property
     def finished(self) -> int:
@@ -79,6 +92,7 @@ class ProgressSnapshot:
         return {
             "planned": self.planned, "started": self.started, "in_flight": self.in_flight,
             "done": self.done, "failed": self.failed, "finished": self.finished, "total": self.total,
+            "total_estimated": self.estimated, "expected": self.expected,
             "percent": None if self.percent is None else round(self.percent, 1),
             "rate_per_second": round(self.rate, 3),
             "eta_seconds": None if self.eta_seconds is None else round(self.eta_seconds, 1),
@@ -244,8 +258,10 @@ class Progress:
     def _snapshot(self, now: float) -> ProgressSnapshot:
         rate = self._rate(now)
         total = self._total
+        estimated = False
         if total is None and self._expected is not None:
             total = max(self._expected, self._planned)
+            estimated = True
         if total is not None:
             total = max(total, self._done + self._failed)
         eta = None
@@ -253,13 +269,14 @@ class Progress:
             eta = (total - self._done - self._failed) / rate
         elif total is not None and total == self._done + self._failed:
             eta = 0.0
-        slow = sorted(((now - at, path, int(received)) for path, (at, received) in self._running.items()
-                       if now - at >= SLOW_AFTER_SECONDS), reverse=True)[:MAX_SHOWN_RUNNING]
+        longest = sorted(((now - at, path, int(received)) for path, (at, received) in self._running.items()),
+                         key=lambda r: (-r[0], r[1]))[:MAX_SHOWN_RUNNING]
         return ProgressSnapshot(
             at=now, elapsed=now - self._start, planned=self._planned, started=self._started,
             done=self._done, failed=self._failed, total=total, listing_done=self._listing_done,
             complete=self._complete, rate=rate, eta_seconds=eta, outcomes=dict(self._outcomes),
-            running=tuple((path, seconds, received) for seconds, path, received in slow))
+            running=tuple((path, seconds, received) for seconds, path, received in longest),
+            estimated=estimated, expected=self._expected)
 
     def _emit(self, kind: str, repo: Optional[str] = None, detail: Optional[str] = None,
               count: Optional[int] = None) -> None:
@@ -296,13 +313,21 @@ def _rate_text(rate: float) -> str:
     return ("%.1f/s" if rate >= 1 else "%.2f/s") % rate
 
 
+def count_text(snapshot: ProgressSnapshot) -> str:
+    """"1,234/10,000 repos", "1,234/~10,000 repos" (the forge's count, the
+    listing still streaming) or "1,234/1,300+ repos" (no count yet)."""
+    if snapshot.total is None:
+        return "{:,}/{:,}+ repos".format(snapshot.finished, snapshot.planned)
+    return "{:,}/{}{:,} repos".format(snapshot.finished, "~" if snapshot.estimated else "", snapshot.total)
+
+
 def render_line(snapshot: ProgressSnapshot) -> str:
     """"1,234/10,000 repos (12.3%), 45.6/s, ETA 3m12s, 3 failed"."""
     parts = []
     if snapshot.total is None:
-        parts.append("{:,}/{:,}+ repos (listing)".format(snapshot.finished, snapshot.planned))
+        parts.append(count_text(snapshot) + " (listing)")
     else:
-        parts.append("{:,}/{:,} repos ({:.1f}%)".format(snapshot.finished, snapshot.total, snapshot.percent))
+        parts.append("%s (%.1f%%)" % (count_text(snapshot), snapshot.percent))
     if snapshot.complete:
         parts[0] += " in %s" % format_duration(snapshot.elapsed)
         if snapshot.elapsed > 0 and snapshot.finished:
@@ -314,9 +339,9 @@ def render_line(snapshot: ProgressSnapshot) -> str:
     if snapshot.failed:
         parts.append("{:,} failed".format(snapshot.failed))
     line = ", ".join(parts)
-    if snapshot.running and not snapshot.complete:
+    if snapshot.slow and not snapshot.complete:
         shown = ["%s %s in %s" % (path, format_bytes(received), format_duration(seconds))
-                 for path, seconds, received in snapshot.running]
+                 for path, seconds, received in snapshot.slow]
         line += "; running: " + ", ".join(shown)
     return line
 
@@ -405,4 +430,4 @@ class ProgressFileWriter:
 
 
 __all__ = ["KINDS", "LineLogger", "Progress", "ProgressEvent", "ProgressFileWriter", "ProgressSnapshot",
-           "format_bytes", "format_duration", "render_line"]
+           "count_text", "format_bytes", "format_duration", "render_line"]

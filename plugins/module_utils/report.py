@@ -18,16 +18,19 @@ only for their meaning: the repositories held back are ``held_back``, never
 
 from __future__ import annotations
 
+import heapq
 import json
 import os
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from .outcome import ORDER, Outcome
 
 DEFAULT_RETURN_LIMIT = 1000
+# The slowest repositories a report keeps (and a merged report shows), with their duration and bytes.
+SLOWEST_KEPT = 10
 # The reasons of repositories a stopped run left undone (job.py writes them).
 NOT_ATTEMPTED = "not attempted"
 INTERRUPTED = "interrupted while running"
@@ -46,10 +49,72 @@ class RepoReport:
     head: Optional[str] = None
     changed: bool = False
     before: Optional[str] = None
+    duration: float = 0.0          # seconds of git work (0 when no git process ran)
+    received: int = 0              # bytes git received for it (every try of every process)
 
     def as_dict(self) -> Dict[str, Any]:
         return {"full_path": self.full_path, "path": self.path, "outcome": str(self.outcome),
-                "reason": self.reason, "head": self.head, "changed": self.changed}
+                "reason": self.reason, "head": self.head, "changed": self.changed,
+                "duration": round(self.duration, 3), "bytes": self.received}
+
+
+@dataclass
+class StreamStats:
+    """How the stream flowed, for the performance work: where the time went
+    (listing vs git work), how full the work queue got, what came over the
+    wire. The listing's own costs (requests, pages, rate budget) come from
+    the listing (listing.stats()) and sit beside these in the result's
+    ``stats``."""
+
+    expected: Optional[int] = None       # the forge's announced count (Progress.expect)
+    listing_seconds: Optional[float] = None   # from the start until the listing ended
+    backpressure_seconds: float = 0.0    # the listing paused because every worker was busy
+    work_seconds: float = 0.0            # git work, summed over repositories
+    bytes_received: int = 0              # what git received, summed over repositories
+    peak_queue: int = 0                  # the most repositories waiting for a worker at once
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"expected": self.expected,
+                "listing_seconds": None if self.listing_seconds is None else round(self.listing_seconds, 3),
+                "backpressure_seconds": round(self.backpressure_seconds, 3),
+                "work_seconds": round(self.work_seconds, 3), "bytes_received": self.bytes_received,
+                "peak_queue": self.peak_queue}
+
+
+class _Slowest:
+    """The ``limit`` longest repositories, in a heap: constant memory at any size."""
+
+    def __init__(self, limit: int = SLOWEST_KEPT) -> None:
+        self.limit = limit
+        self._heap: List[Tuple[float, int, Dict[str, Any]]] = []
+        self._n = 0
+
+    def add(self, duration: float, entry: Dict[str, Any]) -> None:
+        if duration <= 0:
+            return
+        self._n += 1
+        item = (duration, self._n, entry)
+        if len(self._heap) < self.limit:
+            heapq.heappush(self._heap, item)
+        elif duration > self._heap[0][0]:
+            heapq.heapreplace(self._heap, item)
+
+    def items(self) -> List[Dict[str, Any]]:
+        return [entry for _d, _n, entry in sorted(self._heap, key=lambda i: (-i[0], i[1]))]
+
+
+def diff_entry(item: RepoReport) -> Dict[str, str]:
+    """One repository's diff, as Ansible's git module shows it: the commit before and after."""
+    if item.before:
+        before = item.before
+    elif item.outcome in (Outcome.CLONED, Outcome.WOULD_CLONE):
+        before = "(new clone)"
+    else:
+        before = "(not recorded: synced outside bulk-clone)"
+    planned = {Outcome.WOULD_CLONE: "(would be cloned)", Outcome.WOULD_UPDATE: "(would be updated from the forge)"}
+    after = item.head or planned.get(item.outcome, "(empty repository)")
+    return {"before_header": item.full_path, "after_header": item.full_path, "before": before + "\n",
+            "after": after + "\n"}
 
 
 def report_path_for(journal_path: str) -> str:
@@ -131,6 +196,8 @@ class RunReport:
         self.repos = _Capped(self.return_limit)
         self.gone = _Capped(self.return_limit)
         self.diffs = _Capped(self.return_limit)
+        self.slowest = _Slowest()
+        self.stream = StreamStats()
         self.tally = OwnerTally(owners)
         self.changed = False
         self.duration = 0.0
@@ -191,6 +258,9 @@ class RunReport:
         with self._lock:
             self.counts[item.outcome] += 1
             self.tally.count(item.full_path, owner, str(item.outcome))
+            self.stream.work_seconds += item.duration
+            self.stream.bytes_received += item.received
+            self.slowest.add(item.duration, {k: entry[k] for k in ("full_path", "outcome", "duration", "bytes")})
             if item.changed:
                 self.changed = True
             if item.outcome == Outcome.FAILED:
@@ -204,9 +274,7 @@ class RunReport:
                                                      Outcome.WOULD_CLONE, Outcome.WOULD_UPDATE))):
                 self.repos.add(entry)
             if self.diff_wanted and item.changed:
-                self.diffs.add({"before_header": item.full_path, "after_header": item.full_path,
-                                "before": "%s\n" % (item.before or "(new clone)"),
-                                "after": "%s\n" % (item.head or "(empty repository)")})
+                self.diffs.add(diff_entry(item))
             self._write(entry)
 
     def add_gone(self, info: Dict[str, Any], pruned: bool = False) -> None:
@@ -217,6 +285,11 @@ class RunReport:
                 self.changed = True
             self.gone.add(info)
             self._write(dict(info, outcome=GONE))
+
+    def queued(self, depth: int) -> None:
+        """The work queue holds ``depth`` repositories now."""
+        with self._lock:
+            self.stream.peak_queue = max(self.stream.peak_queue, depth)
 
     def warn(self, text: str) -> None:
         with self._lock:
@@ -257,7 +330,8 @@ class RunReport:
             "gone": list(self.gone.items),
             "truncated": truncated,
             "duration": round(self.duration, 3),
-            "stats": self.listing,
+            "stats": dict(self.listing, **self.stream.as_dict()),
+            "slowest": self.slowest.items(),
             "per_owner": self.tally.as_dict(),
             "state_file": self.state_file,
             "report_file": self.sink_path,

@@ -24,8 +24,8 @@ from typing import Any, Callable, List, Mapping, Optional, Sequence
 
 from .errors import ConfigError
 from .outcome import Outcome
-from .progress import format_duration
-from .templates import REPORT_TXT, SUMMARY_MD
+from .progress import format_bytes, format_duration
+from .templates import MERGED_MD, MERGED_TXT, REPORT_TXT, SUMMARY_MD
 
 try:
     import jinja2
@@ -46,7 +46,8 @@ SUMMARY_LIMIT_BYTES = 1024 * 1024 - 16 * 1024
 DEFAULT_MAX_ROWS = 100
 MAX_CELL_CHARS = 300
 
-OUTCOME_ICONS = {"cloned": "🆕", "updated": "🔄", "unchanged": "✔️", "skipped": "⏭️", "failed": "❌"}
+OUTCOME_ICONS = {"cloned": "🆕", "updated": "🔄", "unchanged": "✔️", "skipped": "⏭️", "failed": "❌",
+                 "would clone": "🆕", "would update": "🔄"}
 
 
 def md_cell(value: Any, limit: int = MAX_CELL_CHARS) -> str:
@@ -66,6 +67,11 @@ def md_cell(value: Any, limit: int = MAX_CELL_CHARS) -> str:
 def md_code(value: Any) -> str:
     """Inline code for a path or URL template (backticks inside are replaced)."""
     return "`%s`" % md_cell(value).replace("`", "'")
+
+
+def plural(count: Any, one: str, many: Optional[str] = None) -> str:
+    """"1 page", "3 pages", "1,234 requests"."""
+    return "%s %s" % (_n(count), one if count == 1 else (many or one + "s"))
 
 
 def _n(value: Any) -> str:
@@ -100,7 +106,8 @@ def headline(report: Mapping[str, Any]) -> str:
     if rate is not None:
         parts.append(_rate(rate))
     changed = int(counts.get("cloned", 0) or 0) + int(counts.get("updated", 0) or 0)
-    parts.append("%s changed" % _n(changed))
+    would = int(counts.get(str(Outcome.WOULD_CLONE), 0) or 0) + int(counts.get(str(Outcome.WOULD_UPDATE), 0) or 0)
+    parts.append("%s would change (check mode)" % _n(would) if would else "%s changed" % _n(changed))
     if failed:
         parts.append("%s failed" % _n(failed))
     return " · ".join(parts)
@@ -122,9 +129,9 @@ def api_lines(stats: Mapping[str, Any], now: Callable[[], float] = time.time) ->
     """API cost of the listing, and the rate-limit budget the forge reported."""
     if not stats:
         return []
-    lines = ["- **API**: %s requests, %s pages, %s retries, %s waited for rate limits" % (
-        _n(stats.get("requests", 0)), _n(stats.get("pages", 0)), _n(stats.get("retries", 0)),
-        format_duration(float(stats.get("seconds_waited") or 0.0)))]
+    lines = ["- **API**: %s, %s, %s, %s waited for rate limits" % (
+        plural(stats.get("requests", 0), "request"), plural(stats.get("pages", 0), "page"),
+        plural(stats.get("retries", 0), "retry", "retries"), format_duration(float(stats.get("seconds_waited") or 0.0)))]
     budgets = stats.get("rate_limit") or {}
     for resource in sorted(budgets):
         b = budgets[resource] or {}
@@ -142,17 +149,42 @@ def api_lines(stats: Mapping[str, Any], now: Callable[[], float] = time.time) ->
     if listed is not None:
         excluded = stats.get("excluded") or {}
         why = ", ".join("%s %s" % (md_cell(k, 40), _n(v)) for k, v in sorted(excluded.items()))
-        lines.append("- **Listing**: %s listed, %s selected%s" % (
-            _n(listed), _n(stats.get("selected", 0)), (", excluded: " + why) if why else ""))
+        announced = stats.get("expected")
+        lines.append("- **Listing**: %s listed%s, %s selected%s" % (
+            _n(listed), " (the forge announced %s)" % _n(announced) if announced is not None else "",
+            _n(stats.get("selected", 0)), (", excluded: " + why) if why else ""))
+    stream = stream_text(stats)
+    if stream:
+        lines.append("- **Stream**: " + stream)
     return lines
 
 
-def _owner_rows(per_owner: Mapping[str, Mapping[str, int]]) -> List[List[str]]:
+def stream_text(stats: Mapping[str, Any]) -> str:
+    """Where the time and the bytes went: "listing 2s (paused 1s by busy
+    workers), git work 35s, 12.3 MiB received, 1.2 MiB listed, queue peak 8"."""
+    parts = []
+    if stats.get("listing_seconds") is not None:
+        paused = float(stats.get("backpressure_seconds") or 0.0)
+        parts.append("listing %s%s" % (format_duration(float(stats["listing_seconds"])),
+                                       " (paused %s by busy workers)" % format_duration(paused) if paused >= 1 else ""))
+    # What a run without git work (check mode, nothing changed) did not do is left out.
+    if stats.get("work_seconds"):
+        parts.append("git work %s" % format_duration(float(stats["work_seconds"])))
+    if stats.get("bytes_received"):
+        parts.append("%s received" % format_bytes(int(stats["bytes_received"])))
+    if stats.get("bytes_listed"):
+        parts.append("%s listed" % format_bytes(int(stats["bytes_listed"])))
+    if stats.get("peak_queue"):
+        parts.append("queue peak %s" % _n(stats["peak_queue"]))
+    return ", ".join(parts)
+
+
+def _owner_rows(per_owner: Mapping[str, Mapping[str, int]], outcomes: Sequence[str] = OUTCOMES) -> List[List[str]]:
     rows = []
     ordered = sorted(per_owner.items(), key=lambda kv: (-sum(kv[1].values()), kv[0]))
     for owner, counts in ordered:
         total = sum(int(v) for v in counts.values())
-        rows.append([md_code(owner), _n(total)] + [_n(counts.get(o, 0)) for o in OUTCOMES])
+        rows.append([md_code(owner), _n(total)] + [_n(counts.get(o, 0)) for o in outcomes])
     return rows
 
 
@@ -167,7 +199,7 @@ def _environment() -> Any:
                           % JINJA2_IMPORT_ERROR)
     env = jinja2.Environment(autoescape=False, keep_trailing_newline=True, undefined=jinja2.ChainableUndefined)
     env.filters.update(cell=md_cell, code=md_code, n=_n, duration=lambda s: format_duration(float(s or 0)),
-                       rate=_rate, when=lambda e: _when(e, time.time))
+                       rate=_rate, when=lambda e: _when(e, time.time), bytes=lambda b: format_bytes(int(b or 0)))
     return env
 
 
@@ -176,8 +208,39 @@ def _context(report: Mapping[str, Any], max_rows: int, now: Callable[[], float])
     outcomes = list(OUTCOMES) + [o for o in (str(Outcome.WOULD_CLONE), str(Outcome.WOULD_UPDATE)) if counts.get(o)]
     return dict(r=report, max_rows=max_rows, outcomes=outcomes, icons=OUTCOME_ICONS, headline=headline(report),
                 throughput=throughput(counts, float(report.get("duration") or 0.0)),
-                api_lines=api_lines(report.get("stats") or {}, now),
-                owner_rows=_owner_rows(report.get("per_owner") or {}), rows=_repo_rows)
+                api_lines=api_lines(report.get("stats") or {}, now), stream=stream_text(report.get("stats") or {}),
+                owner_rows=_owner_rows(report.get("per_owner") or {}, outcomes), rows=_repo_rows,
+                slowest_rows=_slowest_rows(report.get("slowest") or []),
+                shard_rows=_shard_rows(report.get("by_shard") or [], outcomes),
+                shard_failure_rows=_shard_failure_rows(report.get("failures") or []))
+
+
+def seconds(value: Any) -> str:
+    """0.4s, 12.3s, 3m12s: tenths below a minute, where repositories differ."""
+    value = float(value or 0)
+    return "%.1fs" % value if value < 60 else format_duration(value)
+
+
+def _slowest_rows(items: Sequence[Mapping[str, Any]]) -> List[List[str]]:
+    return [[md_code(item.get("full_path") or "?")] + ([md_cell(item["shard"], 20)] if "shard" in item else []) +
+            [seconds(item.get("duration")), format_bytes(int(item.get("bytes") or 0)),
+             md_cell(item.get("outcome") or "")] for item in items]
+
+
+def _shard_rows(rows: Sequence[Mapping[str, Any]], outcomes: Sequence[str]) -> List[List[str]]:
+    out = []
+    for row in rows:
+        counts = row.get("counts") or {}
+        verdict = "❌ " + md_cell(row.get("msg") or "failed", 200) if row.get("failed") else "✅"
+        out.append([md_cell(row.get("shard"), 40), _n(counts.get("total", 0))] +
+                   [_n(counts.get(o, 0)) for o in outcomes] +
+                   [format_duration(float(row.get("duration") or 0)), verdict])
+    return out
+
+
+def _shard_failure_rows(items: Sequence[Mapping[str, Any]]) -> List[List[str]]:
+    return [[md_cell(item.get("shard") or "", 40), md_code(item.get("full_path") or "?"),
+             md_cell(item.get("reason") or "")] for item in items]
 
 
 def render_template(path_or_text: str, report: Mapping[str, Any], max_rows: int = DEFAULT_MAX_ROWS,
@@ -202,11 +265,13 @@ def render_template(path_or_text: str, report: Mapping[str, Any], max_rows: int 
 def render_summary(report: Mapping[str, Any], max_rows: int = DEFAULT_MAX_ROWS,
                    limit_bytes: int = SUMMARY_LIMIT_BYTES, now: Callable[[], float] = time.time,
                    template: Optional[str] = None) -> str:
-    """The job summary: always the totals; tables cut to fit ``limit_bytes``."""
+    """The job summary: always the totals; tables cut to fit ``limit_bytes``.
+    A merged report (merge.py) renders with the built-in template for a matrix."""
+    builtin = MERGED_MD if report.get("merged") else SUMMARY_MD
     rows = max(0, int(max_rows))
     while True:
         text = render_template(template, report, rows, now) if template else \
-            render_template(SUMMARY_MD, report, rows, now, is_path=False)
+            render_template(builtin, report, rows, now, is_path=False)
         if len(text.encode("utf-8")) <= limit_bytes or rows == 0:
             break
         rows //= 2
@@ -222,8 +287,9 @@ def render_text(report: Mapping[str, Any], template: Optional[str] = None) -> st
     """A few plain lines for the end of the log (no Markdown)."""
     if template:
         return render_template(template, report)
-    return render_template(REPORT_TXT, report, is_path=False).rstrip("\n")
+    builtin = MERGED_TXT if report.get("merged") else REPORT_TXT
+    return render_template(builtin, report, is_path=False).rstrip("\n")
 
 
 __all__ = ["OUTCOMES", "SUMMARY_LIMIT_BYTES", "headline", "md_cell", "render_summary", "render_template",
-           "render_text", "throughput"]
+           "render_text", "stream_text", "throughput"]

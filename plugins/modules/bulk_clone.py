@@ -289,7 +289,9 @@ held_back:
   elements: dict
   sample: [{full_path: acme/web, path: acme/web, outcome: skipped, reason: "local changes: 2 modified files", head: 0c1f2e3, changed: false}]
 repos:
-  description: The repositories chosen by O(return_repos), with path, outcome, reason and HEAD (at most O(return_limit)).
+  description:
+    - The repositories chosen by O(return_repos), with path, outcome, reason and HEAD (at most O(return_limit)).
+    - Each with C(duration), the seconds its git work took, and C(bytes), what git received for it.
   returned: always
   type: list
   elements: dict
@@ -334,9 +336,23 @@ duration:
   type: float
   sample: 12.5
 stats:
-  description: What the listing cost (requests, pages, retries, seconds waited, rate-limit budget left, listed, selected, excluded).
+  description:
+    - What the listing cost (requests, pages, retries, seconds waited, rate-limit budget left, listed, selected, excluded).
+    - And how the run flowed (version_added 0.2.0) - C(expected), the forge's announced count of repositories;
+      C(listing_seconds), from the start until the listing ended; C(backpressure_seconds), how long the listing
+      waited for busy git workers; C(work_seconds), git work summed over repositories; C(bytes_received), what git
+      received; C(peak_queue), the most repositories waiting for a worker at once.
   returned: always
   type: dict
+  sample: {requests: 3, pages: 3, listed: 230, selected: 230, expected: 224, listing_seconds: 2.1,
+           backpressure_seconds: 1.4, work_seconds: 35.2, bytes_received: 12900000, peak_queue: 16}
+slowest:
+  description: The ten repositories whose git work took longest, with C(duration) (seconds) and C(bytes) received.
+  returned: always
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  sample: [{full_path: acme/monorepo, outcome: cloned, duration: 48.2, bytes: 734003200}]
 state_file:
   description: Path of the state journal.
   returned: always
@@ -379,6 +395,9 @@ def main():
     module.no_log_values.update(redactor.secrets)
     try:
         spec = build_job(module.params, BULK_CLONE, check_mode=module.check_mode, diff=module._diff)
+        for secret in spec.secrets:           # a token read from token_file is a secret too
+            redactor.add(secret)
+        module.no_log_values.update(spec.secrets)
         hooks = Hooks()
         watch_parent(hooks)
         with stop_on_signals(hooks.stop):

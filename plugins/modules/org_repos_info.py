@@ -173,7 +173,11 @@ def main():
     redactor = door_redactor(module.params)
     module.no_log_values.update(redactor.secrets)
     try:
-        result = list_repos(build_job(module.params, ORG_REPOS))
+        spec = build_job(module.params, ORG_REPOS)
+        for secret in spec.secrets:           # a token read from token_file is a secret too
+            redactor.add(secret)
+        module.no_log_values.update(spec.secrets)
+        result = list_repos(spec)
     except BulkCloneError as exc:
         module.fail_json(msg=redactor(str(exc)))
     module.exit_json(changed=False, **redactor.redact_data(result))

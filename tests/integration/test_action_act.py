@@ -14,8 +14,9 @@ user's workflow would, and runs offline.
 
 One act run serves every assertion (it costs a venv and a pip install per
 job): the job summary, the outputs, the token kept out of the log, progress
-lines and groups, and a 2-shard matrix that clones the whole org between
-its jobs, each repository once.
+lines and groups, a 2-shard matrix that clones the whole org between its
+jobs, each repository once, and the final job that merges the shards'
+reports into one summary (mode merge-reports).
 """
 
 from __future__ import annotations
@@ -186,3 +187,17 @@ def test_two_shards_clone_the_whole_org_each_repo_once(act_run):
     assert shard_repos[0] and shard_repos[1]
     assert shard_repos[0].isdisjoint(shard_repos[1])
     assert shard_repos[0] | shard_repos[1] == {r["full_path"] for r in act_run["truth"]}
+
+
+def test_the_final_job_merges_the_shards_reports_into_one_summary(act_run):
+    outputs = _outputs(act_run["out"], "merge")
+    assert outputs["total"] == str(ORG_SIZE) and outputs["missing-shards"] == ""
+    with open(outputs["report-path"], encoding="utf-8") as handle:
+        merged = json.load(handle)
+    assert merged["shards"]["ran"] == ["0/2", "1/2"] and merged["shards"]["missing"] == []
+    summaries = _summaries(act_run["records"], "merge")
+    assert len(summaries) == 1
+    text = summaries[0]
+    assert text.startswith("## bulk-clone: acme (github), 2 of 2 shards")
+    assert "| **total** | **%d** |" % ORG_SIZE in text
+    assert "### Shards (2)" in text and "| 0/2 |" in text and "| 1/2 |" in text

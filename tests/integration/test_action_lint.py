@@ -6,7 +6,7 @@
 rules action.yml keeps.
 
 actionlint checks workflows; it reads action.yml through each `uses: ./`
-(inputs that exist, required inputs given), which the second test proves.
+(inputs that exist, required inputs given), which a test below proves.
 What actionlint does not check in an action's own metadata (a shell on every
 step, no `${{ }}` inside `run:`, every input handed to the script, bash
 syntax) is checked here from the YAML.
@@ -108,8 +108,9 @@ def test_ci_self_test_runs_this_action_against_the_local_forge():
 
 @needs_actionlint
 def test_actionlint_checks_uses_dot_against_action_yml(tmp_path):
-    """A misspelt input and a missing required one are caught: the lint above
-    really validated the workflows against this action.yml."""
+    """A misspelt input is caught: the lint above really validated the
+    workflows against this action.yml. (No input is required: the token is
+    optional for public owners, and mode merge-reports takes none.)"""
     shutil.copy(os.path.join(REPO_ROOT, "action.yml"), str(tmp_path / "action.yml"))
     workflows = tmp_path / ".github" / "workflows"
     workflows.mkdir(parents=True)
@@ -122,7 +123,7 @@ def test_actionlint_checks_uses_dot_against_action_yml(tmp_path):
                           timeout=120, check=False)
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert 'input "tokn" is not defined' in proc.stdout
-    assert 'missing input "token"' in proc.stdout
+    assert "missing input" not in proc.stdout
 
 
 def test_every_step_has_a_shell_and_no_expression_inside_run():

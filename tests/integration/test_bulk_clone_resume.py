@@ -140,7 +140,10 @@ def test_a_clone_killed_half_way_is_never_taken_for_a_repo(fresh_forge, hermetic
 
     forge.clear_faults()
     for pid in git_processes_under(dest):   # the stalled git would otherwise wait 30 s
-        os.kill(pid, signal.SIGKILL)
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:          # it ended between the listing and the kill
+            pass
     wait_for_orphans(dest)
     result = run(forge, dest)
     outcome = {r["full_path"]: r["outcome"] for r in result["repos"]}

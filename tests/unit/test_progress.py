@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 
 import pytest
@@ -272,6 +273,72 @@ def test_an_expected_total_gives_a_total_and_eta_before_the_listing_ends():
     snap = progress.current()
     assert snap.total == 400 and not snap.listing_done
     assert snap.eta_seconds == pytest.approx(390.0)
-    assert "10/400 repos (2.5%)" in render_line(snap)
+    assert "10/~400 repos (2.5%)" in render_line(snap)     # "~": the forge's count, not yet the listing's
     progress.listing_done()          # the exact count wins
     assert progress.current().total == 10
+
+
+def _bar_text(snapshot, width=120):
+    """What the live bar draws for a snapshot, as plain text (rich renders it; no terminal needed)."""
+    import io
+    from rich.console import Console
+    from bulk_clone_engine.console_bar import bar_lines
+    out = io.StringIO()
+    Console(file=out, width=width, color_system=None, force_terminal=False).print(bar_lines(snapshot, "syncing"))
+    return out.getvalue()
+
+
+def test_every_renderer_shows_the_forges_total_rate_and_eta_from_the_first_line(tmp_path):
+    """Point 7: with the forge's count (Progress.expect) every door shows done/total at
+    once, and rate and ETA from the first finishes: the log line (console and Action
+    log), the module's progress_file, the live bar and the end report."""
+    from bulk_clone_engine.summary import api_lines
+    clock = FakeClock()
+    progress = Progress(clock=clock)
+    lines = []
+    progress.subscribe(LineLogger(lines.append, every=5))
+    path = tmp_path / "progress.json"
+    progress.subscribe(ProgressFileWriter(str(path), every=5))
+    progress.expect(224)
+    progress.planned()                                     # the first event: the first line and write
+    assert lines == ["0/~224 repos (0.0%)"]
+    first = read_json(str(path))
+    assert first["total"] == 224 and first["total_estimated"] is True and first["expected"] == 224
+    assert first["line"] == "0/~224 repos (0.0%)"
+    assert "0/~224 repos 0.0%" in _bar_text(progress.current())
+
+    progress.planned(9)
+    for n in range(6):
+        progress.started("acme/%d" % n)
+        clock.now += 1
+        progress.done("acme/%d" % n, "cloned")           # t=5: the second line is due
+    assert lines[-1] == "5/~224 repos (2.2%), 1.0/s, ETA 3m39s"
+    assert read_json(str(path))["eta_seconds"] == 219.0
+    bar = _bar_text(progress.current())
+    assert "6/~224 repos 2.7%" in bar and "1.0/s" in bar and "ETA 3m38s" in bar
+
+    progress.listing_done(230)                             # the listing's exact count replaces the forge's
+    snap = progress.current()
+    assert snap.total == 230 and not snap.estimated and render_line(snap).startswith("6/230 repos (2.6%)")
+    progress.finish()
+    # The end report says what the forge announced.
+    stats = {"requests": 3, "pages": 3, "listed": 230, "selected": 230, "expected": 224}
+    assert "- **Listing**: 230 listed (the forge announced 224), 230 selected" in api_lines(stats)
+
+
+def test_the_bar_shows_the_repositories_in_flight_with_their_bytes_and_failures():
+    clock = FakeClock()
+    progress = Progress(clock=clock)
+    progress.expect(10)
+    progress.planned(10)
+    for name in ("acme/big", "acme/small", "acme/a", "acme/b", "acme/c", "acme/d"):
+        progress.started(name)
+        clock.now += 1
+    progress.received("acme/big", 5 * 1024 * 1024)
+    progress.failed("acme/d", "not found")
+    bar = _bar_text(progress.current())
+    assert "1 failed" in bar
+    assert re.search(r"↓ acme/big\s+5\.0 MiB\s+6s", bar), bar      # longest first, with its bytes
+    assert "acme/small" in bar and "+ 1 more in flight" in bar      # four shown, the fifth counted
+    # Progress lines name only the slow ones (past SLOW_AFTER_SECONDS): none yet.
+    assert "running" not in render_line(progress.current())
