@@ -98,9 +98,20 @@ options:
       - V(project) and V(user) exist on Bitbucket Data Center; V(user) lists the personal project of the user
         named in O(owners), and V(auto) reads a name starting with C(~) as a personal project, any other as a
         project key.
+      - V(all) (GitLab) lists every project of the instance the token can see (all of them with an
+        administrator's token), with keyset pagination over C(GET /projects); leave O(owners) empty. A project
+        missing from this complete listing counts as gone for O(prune) like any owner's.
     type: str
     default: auto
-    choices: [auto, org, user, group, self, installation, workspace, project]
+    choices: [auto, org, user, group, self, installation, workspace, project, all]
+  with_shared:
+    description:
+      - GitLab only. Also list the projects of other groups and users shared with each group in O(owners)
+        (GitLab's C(with_shared=true)); by default a group lists only its own projects and its subgroups'.
+      - Shared projects keep their own path (C({owner}) is their own namespace), so they never mix with the
+        group's folders. A project no longer shared is not gone, so O(prune) never removes its clone.
+    type: bool
+    default: false
   api:
     description:
       - GitHub only. V(graphql) moves an order of magnitude fewer bytes per repository than V(rest).

@@ -180,7 +180,7 @@ def build_job(values: Mapping[str, Any], door: str = BULK_CLONE, check_mode: boo
                 secret_sources["token"] = env_name
     forge = build_forge_config(
         provider=v.get("provider"), api_url=v.get("api_url"), token=token, secret_sources=secret_sources,
-        username=v.get("username"),
+        username=v.get("username"), with_shared=bool(v.get("with_shared")),
         app_id=v.get("app_id"), app_private_key=v.get("app_private_key"),
         app_installation_id=v.get("app_installation_id"), api=v.get("api"), max_wait=v.get("max_wait"),
         max_calls_per_second=v.get("max_calls_per_second"), validate_certs=v.get("validate_certs", True),
@@ -675,7 +675,7 @@ class _Run:
         host = rest.rpartition(":")[0]
         if provider != self.spec.forge.provider or host != self.spec.forge.host:
             return False
-        if any(o.kind in ("self", "installation") for o in self.spec.owners):
+        if any(o.kind in ("self", "installation", "all") for o in self.spec.owners):
             return True
         path = (full_path or "").lower()
         return any(path.startswith(o.name.lower().strip("/") + "/") for o in self.spec.owners)

@@ -46,7 +46,7 @@ SYNC_DOORS = frozenset((BULK_CLONE, CONSOLE, ACTION, ROLE))
 ENV_PREFIX = "BULK_CLONE_"
 
 PROVIDERS = ("github", "gitlab", "gitea", "bitbucket", "bitbucket_server")
-OWNER_KINDS = ("auto", "org", "user", "group", "self", "installation", "workspace", "project")
+OWNER_KINDS = ("auto", "org", "user", "group", "self", "installation", "workspace", "project", "all")
 STRATEGIES = ("clone", "fetch", "pull", "reset", "mirror")
 MODES = ("include", "exclude", "only")
 VISIBILITIES = ("public", "private", "internal")
@@ -147,6 +147,10 @@ OPTIONS: Tuple[Option, ...] = (
        aliases=("owner", "org", "orgs"), doors=LISTING_DOORS, group="forge"),
     _o("owner_kind", "str", "what the owners are (auto asks the forge)", default="auto",
        choices=OWNER_KINDS, doors=LISTING_DOORS, group="forge"),
+    # --- issue 14 (starred, whole instance, shared projects, activity filters) -----------
+    _o("with_shared", "bool", "GitLab: also list the projects of other groups shared with each group",
+       default=False, doors=LISTING_DOORS, group="forge"),
+    # --- end of issue 14 entries ------------------------------------------------------
     _o("api", "str", "the GitHub API to list with", default="rest", choices=APIS,
        doors=LISTING_DOORS, group="forge"),
     _o("max_wait", "float", "longest single wait for a rate limit, in seconds", default=900.0,

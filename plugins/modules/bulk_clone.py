@@ -264,6 +264,22 @@ EXAMPLES = r'''
     owners: [PLATFORM, "~jdoe"]
     token: "{{ bitbucket_http_access_token }}"
     dest: /srv/src/bitbucket
+
+- name: Bare mirrors of every project of a GitLab instance (an administrator's token)
+  gizzahub.bulk_clone.bulk_clone:
+    provider: gitlab
+    api_url: https://gitlab.example.com
+    owner_kind: all
+    dest: /backup/gitlab
+    strategy: mirror
+    token: "{{ gitlab_admin_token }}"
+
+- name: A GitLab group and the projects other groups shared with it
+  gizzahub.bulk_clone.bulk_clone:
+    provider: gitlab
+    owners: platform
+    with_shared: true
+    dest: ~/src
 '''
 
 RETURN = r'''

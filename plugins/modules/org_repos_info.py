@@ -77,6 +77,14 @@ EXAMPLES = r'''
     owners: acme
     token: "{{ bitbucket_workspace_token }}"
     fields: [full_path, clone_url, marker]
+
+- name: Every project of a GitLab instance the token can see
+  gizzahub.bulk_clone.org_repos_info:
+    provider: gitlab
+    api_url: https://gitlab.example.com
+    owner_kind: all
+    fields: [full_path, clone_url]
+  register: instance
 '''
 
 RETURN = r'''

@@ -150,7 +150,8 @@ class GitLabProvider(Provider):
                               "give the instance URL, e.g. https://gitlab.com" % self.cfg.api_url)
 
     def _resolve(self, owner: OwnerRef):
-        """("group", path, params, total) or ("user", path, params, None).
+        """("group", path, params, total) or ("user", path, params, None);
+        "user" stands for every keyset listing (user projects, the whole instance).
 
         For a group, the first request is a one-project page of the listing
         itself: it proves the group exists and tells the total (X-Total),
@@ -158,10 +159,19 @@ class GitLabProvider(Provider):
         GitLab leaves the totals out; the walk then knows only that there
         are more than 10,000 and finds the end itself.
         """
+        if owner.kind == "all":
+            # The whole instance (every project the token can see; all of them for
+            # an admin): keyset pagination over /projects, ordered by id, so a
+            # listing of hundreds of thousands of projects never meets the offset
+            # cap and projects created meanwhile land after the end.
+            return "user", "/projects", {"pagination": "keyset", "order_by": "id", "sort": "asc",
+                                         "per_page": self.cfg.per_page}, None
         path = quote(owner.name, safe="")
         if owner.kind in ("auto", "group"):
             list_path = "/groups/%s/projects" % path
-            params = {"include_subgroups": "true", "with_shared": "false",
+            # with_shared: GitLab's own default is true; ours is false, so that a
+            # group lists its own projects unless the user asks for the shared ones.
+            params = {"include_subgroups": "true", "with_shared": "true" if self.cfg.with_shared else "false",
                       "order_by": "id", "sort": "asc", "per_page": self.cfg.per_page}
             try:
                 response, data = self._request(list_path, dict(params, per_page=1, page=1),
