@@ -101,9 +101,14 @@ options:
       - V(all) (GitLab) lists every project of the instance the token can see (all of them with an
         administrator's token), with keyset pagination over C(GET /projects); leave O(owners) empty. A project
         missing from this complete listing counts as gone for O(prune) like any owner's.
+      - V(starred) (GitHub, GitLab, Gitea) lists the repositories the users in O(owners) starred, or with
+        O(owners) empty those of the token's own user. Each repository keeps its own owner, so the default
+        O(path_template) puts it at C(OWNER/NAME) whoever starred it. Unstarring is not deleting, so O(prune)
+        never removes a clone because its repository is no longer starred (it is reported as kept).
+        On GitHub the listing always uses the REST API, whatever O(api) says.
     type: str
     default: auto
-    choices: [auto, org, user, group, self, installation, workspace, project, all]
+    choices: [auto, org, user, group, self, installation, workspace, project, all, starred]
   with_shared:
     description:
       - GitLab only. Also list the projects of other groups and users shared with each group in O(owners)

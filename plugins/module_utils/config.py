@@ -23,10 +23,11 @@ from .redact import MASK
 
 # Owner kinds each provider really has. "auto" asks the forge which one a name is.
 OWNER_KINDS = {
-    "github": ("auto", "org", "user", "self", "installation"),
+    # starred: the repositories the named users (none: the token's user) starred.
+    "github": ("auto", "org", "user", "self", "installation", "starred"),
     # all: every project the token can see on the instance (an admin's token: all of them).
-    "gitlab": ("auto", "group", "user", "all"),
-    "gitea": ("auto", "org", "user"),
+    "gitlab": ("auto", "group", "user", "all", "starred"),
+    "gitea": ("auto", "org", "user", "starred"),
     # Bitbucket Cloud: every owner is a workspace.
     "bitbucket": ("auto", "workspace"),
     # Data Center: project keys; auto reads ~NAME as a personal project, user names one.
@@ -340,6 +341,8 @@ def build_owners(provider: str, owners: Sequence[str], owner_kind: Optional[str]
         if names:
             raise ConfigError("owner_kind %s lists the token's own repositories: leave owners empty" % kind)
         return (OwnerRef("", kind),)
+    if kind == "starred" and not names:
+        return (OwnerRef("", kind),)        # the token's own user
     if kind == "all":
         if names:
             raise ConfigError("owner_kind all lists every project of the instance the token can see: leave owners "
@@ -348,6 +351,9 @@ def build_owners(provider: str, owners: Sequence[str], owner_kind: Optional[str]
     if not names:
         raise ConfigError("owners is empty: name at least one organization, group or user")
     for name in names:
+        if kind == "starred" and "/" in name:
+            raise ConfigError("owner %r has a '/': with owner_kind starred, owners are user names (leave owners "
+                              "empty for the token's own user)" % name)
         if provider != "gitlab" and "/" in name:
             raise ConfigError("owner %r has a '/': only GitLab groups nest; on %s name the org or user alone"
                               % (name, provider))

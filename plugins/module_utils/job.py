@@ -187,6 +187,9 @@ def build_job(values: Mapping[str, Any], door: str = BULK_CLONE, check_mode: boo
         timeout=v.get("timeout"), per_page=v.get("per_page"), secondary_min_wait=v.get("secondary_min_wait"),
         max_tries=v.get("max_tries"), retry_base=v.get("retry_base"))
     owners = build_owners(forge.provider, v.get("owners") or [], v.get("owner_kind"))
+    if any(o.kind == "starred" and not o.name for o in owners) and (forge.app_id or not forge.token):
+        raise ConfigError("owner_kind starred with no owners lists the stars of the token's own user: give a "
+                          "personal token (a GitHub App installation has no user), or name the users in owners")
     selection = compile_selection(**{o.name: v.get(o.name) for o in at(ORG_REPOS) if o.group == "selection"})
     secrets = tuple(s for s in (forge.token, forge.app_private_key, push.token if push else None) if s)
     return JobSpec(forge=forge, owners=owners, selection=selection, sync=sync, push=push,
@@ -669,11 +672,17 @@ class _Run:
 
     # --- gone ---------------------------------------------------------------------------
 
+    @property
+    def _lists_stars(self) -> bool:
+        return any(o.kind == "starred" for o in self.spec.owners)
+
+    def _same_forge(self, key: str) -> bool:
+        provider, _sep, rest = key.partition(":")
+        return provider == self.spec.forge.provider and rest.rpartition(":")[0] == self.spec.forge.host
+
     def _owned_by_this_run(self, key: str, full_path: Optional[str]) -> bool:
         """Whether a journal entry belongs to an owner this run listed completely."""
-        provider, _sep, rest = key.partition(":")
-        host = rest.rpartition(":")[0]
-        if provider != self.spec.forge.provider or host != self.spec.forge.host:
+        if not self._same_forge(key) or self._lists_stars:
             return False
         if any(o.kind in ("self", "installation", "all") for o in self.spec.owners):
             return True
@@ -687,7 +696,13 @@ class _Run:
             entry = journal.get(key)
             repo_id = key.rpartition(":")[2]
             info: Dict[str, Any] = {"key": key, "full_path": entry.full_path, "path": entry.path}
-            if not self._owned_by_this_run(key, entry.full_path):
+            if self._lists_stars and self._same_forge(key):
+                # Unstarring is not deleting: a starred listing never confirms a
+                # repository gone, so nothing it left out is pruned (README: Starred).
+                info.update(action="kept", reason="not starred any more (or gone), kept: a starred listing never "
+                                                  "prunes")
+                self.report.add_gone(info)
+            elif not self._owned_by_this_run(key, entry.full_path):
                 info.update(action="kept", reason="not in this run's owners, kept")
                 self.report.add_gone(info)
             elif repo_id.isdigit() and self.listing.saw(int(repo_id)):

@@ -46,7 +46,7 @@ SYNC_DOORS = frozenset((BULK_CLONE, CONSOLE, ACTION, ROLE))
 ENV_PREFIX = "BULK_CLONE_"
 
 PROVIDERS = ("github", "gitlab", "gitea", "bitbucket", "bitbucket_server")
-OWNER_KINDS = ("auto", "org", "user", "group", "self", "installation", "workspace", "project", "all")
+OWNER_KINDS = ("auto", "org", "user", "group", "self", "installation", "workspace", "project", "all", "starred")
 STRATEGIES = ("clone", "fetch", "pull", "reset", "mirror")
 MODES = ("include", "exclude", "only")
 VISIBILITIES = ("public", "private", "internal")

@@ -280,6 +280,12 @@ EXAMPLES = r'''
     owners: platform
     with_shared: true
     dest: ~/src
+
+- name: Every repository the token's own user starred on GitHub, each under its own owner
+  gizzahub.bulk_clone.bulk_clone:
+    owner_kind: starred
+    dest: ~/stars
+    token: "{{ github_token }}"
 '''
 
 RETURN = r'''

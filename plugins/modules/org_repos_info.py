@@ -85,6 +85,13 @@ EXAMPLES = r'''
     owner_kind: all
     fields: [full_path, clone_url]
   register: instance
+
+- name: What a GitLab user starred
+  gizzahub.bulk_clone.org_repos_info:
+    provider: gitlab
+    owner_kind: starred
+    owners: alice
+  register: stars
 '''
 
 RETURN = r'''

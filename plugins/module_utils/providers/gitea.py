@@ -127,6 +127,16 @@ class GiteaProvider(Provider):
         """(list path, repo count). The count request doubles as the check
         that the owner exists as an org (or a user)."""
         name = quote(owner.name, safe="")
+        if owner.kind == "starred":
+            # X-Total-Count is the user's star count, private stars included even
+            # where they are not shown: an estimate, corrected by the walk.
+            path = "/users/%s/starred" % name if owner.name else "/user/starred"
+            try:
+                return path, self._count(path, "GET %s" % path)
+            except _NotFound:
+                self._check_api()
+                raise NotFoundError("user %r was not found on Gitea at %s: with owner_kind starred, owners are "
+                                    "user names" % (owner.name, self._base))
         if owner.kind in ("auto", "org"):
             path = "/orgs/%s/repos" % name
             try:
@@ -165,15 +175,17 @@ class GiteaProvider(Provider):
                 raise Transient("%s: expected a JSON list of repositories" % what)
             self.stats.pages += 1
             links = parse_link_header(response.headers.get("Link"))
-            repos = [self._from_api(r, owner.name) for r in data]
+            # Starred repositories belong to many owners: each keeps its own.
+            repos = [self._from_api(r, "" if owner.kind == "starred" else owner.name) for r in data]
             return Page(repos, order.next_token(token, len(data), links))
 
         return fetch, order.first_token()
 
     def _from_api(self, r: Dict[str, Any], owner: str) -> Repo:
-        full = r.get("full_name") or "%s/%s" % (owner, r["name"])
+        full = r.get("full_name") or "%s/%s" % (owner or (r.get("owner") or {}).get("login", ""), r["name"])
         return Repo(
-            provider="gitea", host=self.cfg.host, owner=owner, name=r["name"], full_path=full,
+            provider="gitea", host=self.cfg.host, owner=owner or full.rpartition("/")[0], name=r["name"],
+            full_path=full,
             id=int(r["id"]), clone_url=r.get("clone_url") or "", ssh_url=r.get("ssh_url") or "",
             web_url=r.get("html_url") or "", default_branch=r.get("default_branch") or "",
             archived=bool(r.get("archived", False)), fork=bool(r.get("fork", False)),

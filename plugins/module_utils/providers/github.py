@@ -265,6 +265,16 @@ class GitHubProvider(Provider):
             first = self._get(path, dict(oldest_first, per_page=1), "GET %s" % path)[1]
             count = int(first.get("total_count") or 0) if isinstance(first, dict) else None
             return path, dict(oldest_first), count, "repositories"
+        if owner.kind == "starred":
+            # Oldest star first (sort=created is the time of starring): a repository
+            # starred while we read lands after the end, an unstarred one only moves
+            # others towards pages not yet read (see ReversePageOrder). No count to
+            # estimate from: the first page's rel="last" names the end.
+            if not owner.name:
+                return "/user/starred", {"sort": "created", "direction": "asc"}, None, None
+            if self._owner_record("/users/%s" % name, "GET /users/%s" % owner.name) is None:
+                raise self._not_found(owner, "a user")
+            return "/users/%s/starred" % name, {"sort": "created", "direction": "asc"}, None, None
         if owner.kind == "self":
             me = self._get("/user", None, "GET /user")[1]
             private = me.get("owned_private_repos") or me.get("total_private_repos") or 0
@@ -286,11 +296,12 @@ class GitHubProvider(Provider):
     # --- listing ----------------------------------------------------------------------
 
     def _owner_stream(self, owner: OwnerRef):
-        if self.cfg.api == "graphql" and owner.kind not in ("self", "installation"):
+        if self.cfg.api == "graphql" and owner.kind not in ("self", "installation", "starred"):
             return self._graphql_stream(owner)
         path, params, estimate, list_key = self._resolve(owner)
         order = ReversePageOrder(ReversePageOrder.first_page(estimate, self.cfg.per_page), self.cfg.per_page)
-        label = owner.name
+        # Starred repositories belong to many owners: each keeps its own.
+        label = "" if owner.kind == "starred" else owner.name
 
         def fetch(token: Tuple[int, int]) -> Page:
             page = token[1]

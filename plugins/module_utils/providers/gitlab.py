@@ -166,6 +166,8 @@ class GitLabProvider(Provider):
             # cap and projects created meanwhile land after the end.
             return "user", "/projects", {"pagination": "keyset", "order_by": "id", "sort": "asc",
                                          "per_page": self.cfg.per_page}, None
+        if owner.kind == "starred":
+            return self._resolve_starred(owner)
         path = quote(owner.name, safe="")
         if owner.kind in ("auto", "group"):
             list_path = "/groups/%s/projects" % path
@@ -196,6 +198,24 @@ class GitLabProvider(Provider):
         # repos added or removed while we read.
         return "user", "/users/%d/projects" % int(users[0]["id"]), {
             "pagination": "keyset", "order_by": "id", "sort": "asc", "per_page": self.cfg.per_page}, None
+
+    def _resolve_starred(self, owner: OwnerRef):
+        """/users/:id/starred_projects (no owner: the token's user, from GET /user).
+        Offset pages only (GitLab offers no keyset there): the reverse walk, by id,
+        placed by X-Total from a one-project page, as for groups."""
+        if owner.name:
+            users = self._request("/users", {"username": owner.name}, "GET /users?username=%s" % owner.name)[1]
+            if not users:
+                self._check_api()
+                raise NotFoundError("user %r was not found on GitLab at %s: with owner_kind starred, owners are "
+                                    "user names" % (owner.name, self.cfg.api_url))
+            user_id = int(users[0]["id"])
+        else:
+            user_id = int(self._request("/user", None, "GET /user")[1]["id"])
+        list_path = "/users/%d/starred_projects" % user_id
+        params = {"order_by": "id", "sort": "asc", "per_page": self.cfg.per_page}
+        response, data = self._request(list_path, dict(params, per_page=1, page=1), "GET %s" % list_path)
+        return "group", list_path, params, self._total(response, data)
 
     @staticmethod
     def _total(response, data) -> Optional[int]:
