@@ -157,12 +157,17 @@ options:
       - Keep only repositories matching one of these regular expressions (Python C(re.search)).
       - A pattern containing C(/) is matched against the full path (C(owner/name), GitLab subgroups
         included), any other against the name.
+      - An entry starting with C(glob:) is a glob pattern instead, as ghorg and gitlabber users write them,
+        for example V(glob:api-*) or V(glob:platform/**). A glob matches the whole name (or the whole full
+        path when it contains C(/)), ignoring case; C(*) and C(?) stay within one path segment, C(**) crosses
+        C(/), C([abc]) and C([!abc]) are sets. Globs and regular expressions mix in one list.
     type: list
     elements: str
     default: []
   exclude:
     description:
-      - Drop repositories matching one of these regular expressions (matched like O(include)).
+      - Drop repositories matching one of these regular expressions or C(glob:) patterns (matched like
+        O(include)).
     type: list
     elements: str
     default: []
@@ -223,4 +228,19 @@ options:
       - A stable hash of the full path assigns every repository to exactly one shard, so N hosts
         or N CI jobs each given a different V(i) cover the owners once between them.
     type: str
+  pushed_within:
+    description:
+      - Keep only repositories with activity within this long before the run started, a whole number and a
+        unit, V(h) (hours), V(d) (days) or V(w) (weeks), for example V(365d), V(12h) or V(4w).
+      - Activity is GitHub's C(pushed_at), GitLab's C(last_activity_at) (which GitLab updates at most about
+        once an hour), Gitea's C(updated_at) and Bitbucket Cloud's C(updated_on); returned as C(pushed_at).
+        A repository without such a time (never pushed) is left out. Bitbucket Data Center lists no such time
+        and refuses the option.
+      - A repository left out by this or any other filter is never pruned.
+    type: str
+  min_stars:
+    description:
+      - Keep only repositories starred by at least this many users (GitHub C(stargazers_count), GitLab
+        C(star_count), Gitea C(stars_count); returned as C(stars)). Bitbucket has no stars and refuses it.
+    type: int
 '''

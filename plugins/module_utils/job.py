@@ -50,7 +50,7 @@ from .pushmirror import PushMirror, PushSettings, validate_push_template
 from .redact import Redactor
 from .repo import Repo
 from .report import INTERRUPTED, NOT_ATTEMPTED, RepoReport, RunReport, report_path_for
-from .selection import Selection, compile_selection
+from .selection import Selection, check_for_provider, compile_selection
 from .strategies import SyncOptions
 from .sync import sync_repo
 
@@ -191,6 +191,7 @@ def build_job(values: Mapping[str, Any], door: str = BULK_CLONE, check_mode: boo
         raise ConfigError("owner_kind starred with no owners lists the stars of the token's own user: give a "
                           "personal token (a GitHub App installation has no user), or name the users in owners")
     selection = compile_selection(**{o.name: v.get(o.name) for o in at(ORG_REPOS) if o.group == "selection"})
+    check_for_provider(selection, forge.provider)
     secrets = tuple(s for s in (forge.token, forge.app_private_key, push.token if push else None) if s)
     return JobSpec(forge=forge, owners=owners, selection=selection, sync=sync, push=push,
                    summary_template=v.get("summary_template") if sync else None, diff=diff, shard=v.get("shard"),

@@ -286,6 +286,15 @@ EXAMPLES = r'''
     owner_kind: starred
     dest: ~/stars
     token: "{{ github_token }}"
+
+- name: Active, popular repositories only, chosen with globs beside a regular expression
+  gizzahub.bulk_clone.bulk_clone:
+    owners: big-org
+    pushed_within: 365d
+    min_stars: 5
+    include: ["glob:api-*", "glob:platform/**"]
+    exclude: ["-old$"]
+    dest: ~/src
 '''
 
 RETURN = r'''

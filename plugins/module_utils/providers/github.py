@@ -59,7 +59,7 @@ query($login: String!, $first: Int!, $cursor: String) {
       pageInfo { hasNextPage endCursor }
       nodes {
         databaseId name nameWithOwner url sshUrl isArchived isFork isDisabled
-        isEmpty visibility pushedAt diskUsage
+        isEmpty visibility pushedAt diskUsage stargazerCount
         defaultBranchRef { name }
         primaryLanguage { name }
         repositoryTopics(first: 20) { nodes { topic { name } } }
@@ -335,7 +335,8 @@ class GitHubProvider(Provider):
             # REST has no emptiness flag; GitHub reports size 0 for a repo with no commits.
             empty=size == 0, disabled=bool(d.get("disabled", False)),
             topics=tuple(d.get("topics") or ()), language=d.get("language"),
-            size_kb=size, marker=d.get("pushed_at") or "",
+            size_kb=size, marker=d.get("pushed_at") or "", pushed_at=d.get("pushed_at") or "",
+            stars=int(d.get("stargazers_count") or 0),
         )
 
     def _graphql_stream(self, owner: OwnerRef):
@@ -394,5 +395,6 @@ class GitHubProvider(Provider):
             empty=bool(n.get("isEmpty")), disabled=bool(n.get("isDisabled")),
             topics=tuple(t["topic"]["name"] for t in ((n.get("repositoryTopics") or {}).get("nodes") or [])),
             language=(n.get("primaryLanguage") or {}).get("name"),
-            size_kb=int(n.get("diskUsage") or 0), marker=n.get("pushedAt") or "",
+            size_kb=int(n.get("diskUsage") or 0), marker=n.get("pushedAt") or "", pushed_at=n.get("pushedAt") or "",
+            stars=int(n.get("stargazerCount") or 0),
         )

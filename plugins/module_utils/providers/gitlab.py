@@ -280,7 +280,8 @@ class GitLabProvider(Provider):
             archived=bool(p.get("archived", False)), fork="forked_from_project" in p,
             visibility=p.get("visibility") or "public", empty=bool(p.get("empty_repo", False)),
             topics=tuple(p.get("topics") or p.get("tag_list") or ()), language=None,
-            size_kb=0, marker=p.get("last_activity_at") or "",
+            size_kb=0, marker=p.get("last_activity_at") or "", pushed_at=p.get("last_activity_at") or "",
+            stars=int(p.get("star_count") or 0),
         )
 
 
