@@ -104,3 +104,10 @@ def test_unstarring_never_prunes_and_says_why(fresh_forge, tmp_path, hermetic_gi
     assert {g["reason"] for g in gone.values()} == {
         "not starred any more (or gone), kept: a starred listing never prunes"}
     assert all((dest / p).exists() for p in dropped)
+
+
+@pytest.mark.parametrize("flavour", ["github", "gitlab", "gitea"])
+def test_an_unknown_user_is_named(stars, flavour):
+    from bulk_clone_engine.errors import NotFoundError
+    with pytest.raises(NotFoundError, match="nobody-here"):
+        list_repos(kwargs_for(stars, flavour, FAST), ["nobody-here"], "starred", {})
