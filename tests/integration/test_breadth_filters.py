@@ -84,3 +84,19 @@ def test_a_filter_change_never_prunes_a_clone(active, tmp_path, hermetic_git):  
     assert not narrowed.get("failed") and narrowed["counts"].get("pruned", 0) == 0
     assert sorted(p.name for p in (dest / "tea").iterdir()) == cloned
     assert narrowed["gone"] and {g["reason"] for g in narrowed["gone"]} == {"not selected, kept"}
+
+
+def test_bitbucket_cloud_filters_on_updated_on_and_has_no_stars(fresh_forge):
+    from bulk_clone_engine.errors import ConfigError
+    forge = fresh_forge(["bitbucket:ws:8"])
+    pushed = set(forge.push_commits("bitbucket", [r["full_path"] for r in forge.repos("bitbucket", "ws")
+                                                  if not r["empty"]][:2]))
+    bitbucket = dict(provider="bitbucket", api_url=forge.bitbucket_api, token="forge-token", **FAST)
+    result = list_repos(bitbucket, ["ws"], None, {"pushed_within": "12h"})
+    assert {r["full_path"] for r in result["repos"]} == pushed
+    assert all(r["pushed_at"].endswith("+00:00") for r in result["repos"])      # microseconds and +00:00
+    with pytest.raises(ConfigError, match="min_stars: Bitbucket Cloud has no stars"):
+        list_repos(bitbucket, ["ws"], None, {"min_stars": 1})
+    with pytest.raises(ConfigError, match="pushed_within: Bitbucket Data Center lists no activity time"):
+        list_repos(dict(provider="bitbucket_server", api_url=forge.bitbucket_server_url, token="forge-token", **FAST),
+                   ["PRJ"], None, {"pushed_within": "1d"})
