@@ -100,7 +100,8 @@ options:
         project key.
       - V(all) (GitLab) lists every project of the instance the token can see (all of them with an
         administrator's token), with keyset pagination over C(GET /projects); leave O(owners) empty. A project
-        missing from this complete listing counts as gone for O(prune) like any owner's.
+        missing from this complete listing counts as gone for O(prune) like any owner's. Refused on gitlab.com,
+        where it would mean every public project of the site.
       - V(starred) (GitHub, GitLab, Gitea) lists the repositories the users in O(owners) starred, or with
         O(owners) empty those of the token's own user. Each repository keeps its own owner, so the default
         O(path_template) puts it at C(OWNER/NAME) whoever starred it. Unstarring is not deleting, so O(prune)

@@ -187,6 +187,10 @@ def build_job(values: Mapping[str, Any], door: str = BULK_CLONE, check_mode: boo
         timeout=v.get("timeout"), per_page=v.get("per_page"), secondary_min_wait=v.get("secondary_min_wait"),
         max_tries=v.get("max_tries"), retry_base=v.get("retry_base"))
     owners = build_owners(forge.provider, v.get("owners") or [], v.get("owner_kind"))
+    if any(o.kind == "all" for o in owners) and forge.host.lower() in ("gitlab.com", "www.gitlab.com"):
+        raise ConfigError("owner_kind all lists every project the token can see: on gitlab.com that is every public "
+                          "project of the site (millions). Use it on your own GitLab instance (api_url), or name "
+                          "groups and users in owners")
     if any(o.kind == "starred" and not o.name for o in owners) and (forge.app_id or not forge.token):
         raise ConfigError("owner_kind starred with no owners lists the stars of the token's own user: give a "
                           "personal token (a GitHub App installation has no user), or name the users in owners")

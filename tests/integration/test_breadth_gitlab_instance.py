@@ -105,3 +105,9 @@ def test_owner_kind_all_prunes_only_what_left_the_instance(instance, tmp_path, h
     assert gone[victim["full_path"]]["action"] == "trashed"
     assert {g["reason"] for p, g in gone.items() if p != victim["full_path"]} == {"not selected, kept"}
     assert not (dest / victim["full_path"]).exists()
+
+
+def test_owner_kind_all_is_refused_on_gitlab_com():
+    from bulk_clone_engine.errors import ConfigError
+    with pytest.raises(ConfigError, match="on gitlab.com that is every public project of the site"):
+        list_repos(dict(provider="gitlab", token=TOKEN, **FAST), [], "all", {})
