@@ -59,7 +59,7 @@ def listed(result):
     return set(pairs)
 
 
-@pytest.mark.parametrize("workspace,size", EDGE, ids=[w for w, _ in EDGE])
+@pytest.mark.parametrize("workspace,size", EDGE, ids=[w for w, _size in EDGE])
 def test_listing_equals_the_forge(bb, workspace, size):
     expected = truth(bb, workspace)
     assert len(expected) == size

@@ -131,7 +131,7 @@ class FakeTime:
 def _calls(limiter, near: str, n: int = 4):
     """n calls: the first learns the budget, the second takes the free slot, the rest wait."""
     headers = {"X-RateLimit-Limit": "1000", "X-RateLimit-Resource": "api", "X-RateLimit-NearLimit": near}
-    for _ in range(n):
+    for _i in range(n):
         limiter.call(lambda: limiter.observe(headers), what="GET /repositories/acme")
 
 
@@ -141,7 +141,7 @@ def test_near_limit_spaces_calls_at_the_hourly_rate():
     limiter = Limiter("Bitbucket", clock=fake.clock, sleep=fake.sleep, on_wait=lambda s, r: shown.append((s, r)))
     _calls(limiter, "true")
     assert fake.sleeps == [pytest.approx(3.6), pytest.approx(3.6)]          # 3,600 s / 1,000 requests
-    assert all("X-RateLimit-NearLimit" in reason for _, reason in shown) and len(shown) == 2
+    assert all("X-RateLimit-NearLimit" in reason for _seconds, reason in shown) and len(shown) == 2
 
 
 def test_not_near_the_limit_means_no_wait():

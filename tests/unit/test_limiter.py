@@ -148,7 +148,7 @@ def test_low_budget_is_spread_until_the_reset_then_waits_for_it():
     limiter = make(fake)
     limiter.observe(github_headers(5, T0 + 100))   # 5 left, 100 s to reset: one call per 20 s
     fn = Scripted()
-    for _ in range(5):
+    for _i in range(5):
         limiter.call(fn)
     assert fake.sleeps == pytest.approx([20.0, 20.0, 20.0, 20.0])
     # The budget is spent: the sixth call waits for the reset (+1 s).
@@ -156,8 +156,8 @@ def test_low_budget_is_spread_until_the_reset_then_waits_for_it():
     assert fake.sleeps[-1] == pytest.approx(21.0)
     assert fake.now == pytest.approx(T0 + 101)
     assert fn.calls == 6
-    assert any("exhausted" in reason for _, reason in limiter.test_waits)
-    assert any("pacing GitHub core rate limit of 5000 requests/hour" in reason for _, reason in limiter.test_waits)
+    assert any("exhausted" in reason for _seconds, reason in limiter.test_waits)
+    assert any("pacing GitHub core rate limit of 5000 requests/hour" in reason for _seconds, reason in limiter.test_waits)
 
 
 def test_pacing_never_waits_longer_than_max_wait():
@@ -226,7 +226,7 @@ def test_primary_limit_that_never_resets_gives_up():
     fake = FakeTime()
     limiter = make(fake, primary_max_tries=2)
     # The forge's clock is behind ours: the reset is always "now".
-    fn = Scripted(*[PrimaryLimit(reset_at=T0 - 5, limit=60, resource="core") for _ in range(10)])
+    fn = Scripted(*[PrimaryLimit(reset_at=T0 - 5, limit=60, resource="core") for _i in range(10)])
     with pytest.raises(RateLimitError, match="still used up"):
         limiter.call(fn)
     assert fn.calls == 3
@@ -298,7 +298,7 @@ def test_secondary_limit_without_hints_backs_off_exponentially_from_the_minimum(
 def test_secondary_limit_gives_up_after_the_bound():
     fake = FakeTime()
     limiter = make(fake, secondary_min_wait=0.01, secondary_max_tries=3)
-    fn = Scripted(*[SecondaryLimit() for _ in range(10)])
+    fn = Scripted(*[SecondaryLimit() for _i in range(10)])
     with pytest.raises(RateLimitError, match="secondary rate limit hit 4 times in a row on GET /x") as caught:
         limiter.call(fn, what="GET /x")
     # The hint names an option users have (the API is called serially whatever `concurrency` is).
@@ -369,7 +369,7 @@ def test_transient_failures_are_retried_with_growing_jittered_delays():
 def test_transient_failures_give_up_after_max_tries_naming_what_failed():
     fake = FakeTime()
     limiter = make(fake, max_tries=6, backoff_base=0.001)
-    fn = Scripted(*[Transient("503 Service Unavailable") for _ in range(10)])
+    fn = Scripted(*[Transient("503 Service Unavailable") for _i in range(10)])
     with pytest.raises(TransientError) as caught:
         limiter.call(fn, what="GET /groups/platform/projects page 7")
     assert not isinstance(caught.value, Transient)
@@ -395,12 +395,12 @@ def _run_threads(limiter, fn, threads=4, calls=5):
 
     def worker():
         try:
-            for _ in range(calls):
+            for _i in range(calls):
                 limiter.call(fn)
         except Exception as exc:  # surfaced below
             errors.append(exc)
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    pool = [threading.Thread(target=worker) for _i in range(threads)]
     for t in pool:
         t.start()
     for t in pool:
@@ -438,7 +438,7 @@ def test_calls_per_second_ceiling_uses_the_injected_clock():
     fake = FakeTime()
     limiter = make(fake, max_calls_per_second=2)
     stamps = []
-    for _ in range(7):
+    for _i in range(7):
         limiter.call(lambda: stamps.append(fake.clock()))
     per_second = {}
     for stamp in stamps:
@@ -451,7 +451,7 @@ def test_fractional_calls_per_second():
     fake = FakeTime()
     limiter = make(fake, max_calls_per_second=0.5)
     stamps = []
-    for _ in range(3):
+    for _i in range(3):
         limiter.call(lambda: stamps.append(fake.clock()))
     assert stamps[1] - stamps[0] >= 2 and stamps[2] - stamps[1] >= 2
 
@@ -504,7 +504,7 @@ def test_shared_limiter_is_one_object_per_key():
 def test_primary_limit_without_a_reset_time_waits_the_minimum_then_gives_up():
     fake = FakeTime()
     limiter = make(fake, secondary_min_wait=7, primary_max_tries=2)
-    fn = Scripted(*[PrimaryLimit(reset_at=0.0, limit=None, resource="core") for _ in range(5)])
+    fn = Scripted(*[PrimaryLimit(reset_at=0.0, limit=None, resource="core") for _i in range(5)])
     with pytest.raises(RateLimitError, match="still used up"):
         limiter.call(fn)
     assert fake.sleeps == [7, 7]
@@ -527,7 +527,7 @@ def test_the_forges_count_overrides_our_own_within_a_window():
     fake = FakeTime()
     limiter = make(fake)
     limiter.observe(github_headers(300, T0 + 600))
-    for _ in range(5):
+    for _i in range(5):
         limiter.call(Scripted())
     assert limiter.budget("core").remaining == 295       # counted locally meanwhile
     limiter.observe(github_headers(299, T0 + 600))       # the forge charged only one (304s are free)
