@@ -79,7 +79,8 @@ def test_a_resume_that_was_never_interrupted_proves_nothing():
 def test_bench_runs_end_to_end_at_toy_sizes(tmp_path):
     results = tmp_path / "latest.json"
     args = parse_args(["--listing-sizes", "5,120", "--clone-size", "12", "--sync-size", "40", "--pushes", "3",
-                       "--concurrency", "4", "--results", str(results), "--workdir", str(tmp_path / "work")])
+                       "--journal-size", "50", "--concurrency", "4", "--results", str(results),
+                       "--workdir", str(tmp_path / "work")])
     out = io.StringIO()
     data = run(args, out=out)
     text = out.getvalue()
@@ -114,6 +115,9 @@ def test_bench_runs_end_to_end_at_toy_sizes(tmp_path):
     assert sync["fetch_baseline"]["error"] is None and sync["fetch_baseline"]["git_requests"] >= selected
     pushes = sync["after_pushes"]
     assert len(pushes["pushed"]) == 3 and pushes["only_pushed_contacted"] is True
+
+    assert data["journal"]["load"]["entries"] == 50
+    assert set(data["journal"]["record"]) == {"batched_us", "fsync_each_us"}
 
     saved = json.loads(results.read_text())
     statuses = {t["name"]: t["status"] for t in saved["summary"]}
