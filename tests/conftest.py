@@ -14,6 +14,8 @@
 - ``fresh_forge``: a factory, ``fresh_forge(["github:x:20"], **Forge kwargs)``,
   for tests that mutate or inject faults; stopped after the test.
 - ``forge_token``: the admin token every forge accepts.
+- ``fake_time``: a clock that moves only when someone sleeps (the limiter's
+  clock and sleep), so minutes of waiting run in microseconds.
 - ``git_home`` / ``hermetic_git``: a git configuration of the test's own
   (nothing from the machine's ~/.gitconfig), for tests that run git.
 """
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from typing import Callable, Dict, List
 
 import pytest
@@ -166,3 +169,29 @@ def hermetic_git(tmp_path_factory, monkeypatch):
                           "[user]\n\tname = Local Person\n\temail = local@example.invalid\n"
                           "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
                           ["GITHUB_TOKEN", "GH_TOKEN", "BULK_CLONE_TOKEN", "GIT_TRACE", "GIT_CURL_VERBOSE"])
+
+
+FAKE_T0 = 1_800_000_000.0   # an epoch time in 2027
+
+
+class FakeTime:
+    """A clock that moves only when someone sleeps; every sleep is recorded."""
+
+    def __init__(self, now: float = FAKE_T0) -> None:
+        self.now = now
+        self.sleeps: List[float] = []
+        self.lock = threading.Lock()
+
+    def clock(self) -> float:
+        with self.lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()

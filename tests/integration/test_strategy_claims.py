@@ -24,9 +24,8 @@ from bulk_clone_engine.sync import sync_repo
 from tests.helpers_git import Upstream, git
 
 
-@pytest.fixture(autouse=True)
-def _hermetic(git_home):
-    return git_home
+# Every test runs git with a configuration of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("git_home")
 
 
 @pytest.fixture

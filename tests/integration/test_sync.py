@@ -36,9 +36,8 @@ CLONED, UPDATED, UNCHANGED, SKIPPED, FAILED = (Outcome.CLONED, Outcome.UPDATED, 
 TOKEN = "glpat-Sync5ecretTokenValue0987"
 
 
-@pytest.fixture(autouse=True)
-def _hermetic(git_home):
-    return git_home
+# Every test runs git with a configuration of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("git_home")
 
 
 @pytest.fixture
