@@ -22,15 +22,15 @@ forge (tests/integration/ansible_support.py):
 
 from __future__ import annotations
 
-import json
 import re
 import subprocess
+from functools import partial
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Dict
 
 import pytest
 
-from ansible_support import COLLECTIONS, VENV_BIN, ansible_env
+from ansible_support import COLLECTIONS, VENV_BIN, ansible_env, run_module
 from bulk_clone_support import repo_heads
 
 SECRET = "ghp_ResultsSecretTok3n-Qq42-never-print"
@@ -43,14 +43,7 @@ pytestmark = [
 ]
 
 
-def adhoc(args: str, *flags: str, **env: str) -> Tuple[int, Dict, str]:
-    """(rc, the result with `status` = the word Ansible printed, stdout and stderr)."""
-    proc = subprocess.run([str(VENV_BIN / "ansible"), "localhost", "-m", "gizzahub.bulk_clone.bulk_clone",
-                           "-a", args] + list(flags),
-                          env=ansible_env(**env), capture_output=True, text=True, timeout=300, check=False)
-    match = re.search(r"^localhost \| ([A-Z]+)!? => (\{.*?^\})", proc.stdout, re.S | re.M)
-    assert match, "no result in the output of ansible:\n" + proc.stdout + proc.stderr
-    return proc.returncode, dict(json.loads(match.group(2)), status=match.group(1)), proc.stdout + proc.stderr
+adhoc = partial(run_module, "bulk_clone")
 
 
 def playbook(path: Path, text: str, **env: str) -> str:

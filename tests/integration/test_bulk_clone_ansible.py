@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+from functools import partial
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Dict
 
 import pytest
 
@@ -27,7 +28,7 @@ VENV_BIN = ROOT / ".venv" / "bin"
 COLLECTIONS = ROOT / ".venv" / "collections"
 SECRET = "ghp_AnsibleSecretTok3n-Zq81-never-print"
 
-from ansible_support import ansible_env  # noqa: E402
+from ansible_support import ansible_env, run_module  # noqa: E402
 
 pytestmark = [
     pytest.mark.slow,
@@ -36,15 +37,7 @@ pytestmark = [
 ]
 
 
-def adhoc(args: str, *flags: str, **env: str) -> Tuple[int, Dict, str]:
-    """(rc, the module's result with `status` = the word Ansible printed, all output)."""
-    proc = subprocess.run([str(VENV_BIN / "ansible"), "localhost", "-m", "gizzahub.bulk_clone.bulk_clone",
-                           "-a", args, "-vvv"] + list(flags),
-                          env=ansible_env(**env), capture_output=True, text=True, timeout=300, check=False)
-    output = proc.stdout + proc.stderr
-    match = re.search(r"^localhost \| ([A-Z]+)!? => (\{.*?^\})", proc.stdout, re.S | re.M)
-    assert match, "no result in the output of ansible:\n" + output
-    return proc.returncode, dict(json.loads(match.group(2)), status=match.group(1)), output
+adhoc = partial(run_module, "bulk_clone", verbose=True)
 
 
 @pytest.fixture

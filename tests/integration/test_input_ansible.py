@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import base64
 import json
-import re
 import subprocess
-from typing import Dict, Tuple
+
+from functools import partial
 
 import pytest
 
-from ansible_support import COLLECTIONS, VENV_BIN, ansible_env
+from ansible_support import COLLECTIONS, VENV_BIN, ansible_env, run_module
 from bulk_clone_support import repo_heads
 from secret_forms import leaks
 
@@ -47,13 +47,7 @@ def api_requests(forge) -> int:
     return sum(v for k, v in forge.counters().items() if k.startswith("api:") and not k.endswith(":list"))
 
 
-def adhoc(args: str, **env: str) -> Tuple[int, Dict, str]:
-    proc = subprocess.run([str(VENV_BIN / "ansible"), "localhost", "-m", "gizzahub.bulk_clone.bulk_clone",
-                           "-a", args, "-vvv"], env=ansible_env(**env), capture_output=True, text=True, timeout=300, check=False)
-    output = proc.stdout + proc.stderr
-    match = re.search(r"^localhost \| ([A-Z]+)!? => (\{.*?^\})", proc.stdout, re.S | re.M)
-    assert match, "no result in the output of ansible:\n" + output
-    return proc.returncode, dict(json.loads(match.group(2)), status=match.group(1)), output
+adhoc = partial(run_module, "bulk_clone", verbose=True)
 
 
 def test_adhoc_token_from_the_environment_with_a_trailing_newline_works(org, tmp_path):
