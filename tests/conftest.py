@@ -13,6 +13,9 @@
   ``big_gitlab_forge`` / ``big_gitea_forge`` build only one service's owner.
 - ``fresh_forge``: a factory, ``fresh_forge(["github:x:20"], **Forge kwargs)``,
   for tests that mutate or inject faults; stopped after the test.
+- ``module_forge``: a factory, ``module_forge(name, specs, **Forge kwargs)``,
+  for a forge of the test module's own (stopped after the module), reset
+  before every test like the session forges.
 - ``forge_token``: the admin token every forge accepts.
 - ``fake_time``: a clock that moves only when someone sleeps (the limiter's
   clock and sleep), so minutes of waiting run in microseconds.
@@ -107,6 +110,24 @@ def _big_one(service: str) -> Callable:
 big_github_forge = _big_one("github")
 big_gitlab_forge = _big_one("gitlab")
 big_gitea_forge = _big_one("gitea")
+
+
+@pytest.fixture(scope="module")
+def module_forge(tmp_path_factory: pytest.TempPathFactory):
+    started: List[Forge] = []
+
+    def make(name: str, specs: List[str], **kwargs) -> Forge:
+        kwargs.setdefault("tokens", (FORGE_TOKEN, SECOND_TOKEN))
+        f = Forge(specs=specs, root=str(tmp_path_factory.mktemp(name)), **kwargs)
+        f.start()
+        started.append(f)
+        _shared.append(f)
+        return f
+
+    yield make
+    for f in started:
+        _shared.remove(f)
+        f.stop()
 
 
 @pytest.fixture(autouse=True)

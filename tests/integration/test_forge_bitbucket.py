@@ -18,7 +18,6 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from tests.forge import Forge
 
 TOKEN = "forge-token"
 API_TOKEN = "ATATT-forge-api-token"
@@ -27,23 +26,11 @@ EMAIL = "forge-admin@forge.test"
 
 
 @pytest.fixture(scope="module")
-def bb(tmp_path_factory):
-    forge = Forge(specs=["bitbucket:acme:25:projects=3", "bitbucket:empty-ws:0", "bitbucket-server:PRJ:30",
-                         "bitbucket-server-user:alice:2"],
-                  root=str(tmp_path_factory.mktemp("forge-bb-wire")), tokens=(TOKEN, "forge-token-2"),
-                  bitbucket_api_tokens=[API_TOKEN], bitbucket_app_passwords=[APP_PASSWORD],
-                  bitbucket_server_max_limit=27)
-    forge.start()
-    yield forge
-    forge.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(bb):
-    bb.clear_faults()
-    bb.reset_counters()
-    bb.reset_rate_limits()
-    yield
+def bb(module_forge):
+    return module_forge("forge-bb-wire", ["bitbucket:acme:25:projects=3", "bitbucket:empty-ws:0",
+                                          "bitbucket-server:PRJ:30", "bitbucket-server-user:alice:2"],
+                        tokens=(TOKEN, "forge-token-2"), bitbucket_api_tokens=[API_TOKEN],
+                        bitbucket_app_passwords=[APP_PASSWORD], bitbucket_server_max_limit=27)
 
 
 def basic(user, secret):

@@ -76,22 +76,15 @@ def run(forge, flavour, owner, **extra):
 
 
 @pytest.fixture(scope="module")
-def fault_forge(tmp_path_factory):
+def fault_forge(module_forge):
     """One forge for every test that injects faults but changes no data;
     its faults, counters and budgets are reset before each test."""
-    from tests.forge import Forge
-    forge = Forge(specs=["github:acme:250", "gitlab:grp:250", "gitea:tea:120"],
-                  root=str(tmp_path_factory.mktemp("forge-faults")), tokens=(TOKEN, "forge-token-2"))
-    forge.start()
-    yield forge
-    forge.stop()
+    return module_forge("forge-faults", ["github:acme:250", "gitlab:grp:250", "gitea:tea:120"],
+                        tokens=(TOKEN, "forge-token-2"))
 
 
 @pytest.fixture
 def ff(fault_forge):
-    fault_forge.clear_faults()
-    fault_forge.reset_counters()
-    fault_forge.reset_rate_limits()
     yield fault_forge
     assert not fault_forge.errors, "the forge itself failed: %s" % fault_forge.errors[-1]
 
