@@ -196,7 +196,7 @@ class ForgeState:
     # -- stars -------------------------------------------------------------
     def star(self, service: str, login: str, repo_id: int, at: int) -> None:
         stars = self.stars.setdefault((service, login.lower()), [])
-        if all(rid != repo_id for _, rid in stars):
+        if all(rid != repo_id for _at, rid in stars):
             stars.append((at, repo_id))
             self.version += 1
 

@@ -14,7 +14,7 @@ import re
 
 import pytest
 
-from bulk_clone_support import hermetic_git, run  # noqa: F401
+from bulk_clone_support import run
 from listing_support import kwargs_for, list_repos
 
 FAST = dict(max_wait=30, secondary_min_wait=0.05, max_tries=3, retry_base=0.01)
@@ -73,7 +73,7 @@ def test_glob_include_and_exclude(active, flavour):
     assert result["stats"]["excluded"].get("exclude") == len(names) - len(expected) == 10
 
 
-def test_a_filter_change_never_prunes_a_clone(active, tmp_path, hermetic_git):  # noqa: F811
+def test_a_filter_change_never_prunes_a_clone(active, tmp_path, hermetic_git):
     dest = tmp_path / "src"
     forge = dict(provider="gitea", api_url=active.url)
     first = run(active, dest, owners=["tea"], forge_extra=forge)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulk_clone_support import hermetic_git, run  # noqa: F401
+from bulk_clone_support import run
 from listing_support import list_repos
 
 TOKEN = "forge-token"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from bulk_clone_support import hermetic_git, run  # noqa: F401
+from bulk_clone_support import run
 from listing_support import kwargs_for, list_repos
 
 FAST = dict(max_wait=30, secondary_min_wait=0.05, max_tries=3, retry_base=0.01)
