@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
 from .config import ForgeConfig, OwnerRef, build_forge_config, build_owners, url_credentials
-from .errors import AuthError, BulkCloneError, ConfigError, NotFoundError, StateError
+from .errors import AuthError, BulkCloneError, ConfigError, Interrupted, NotFoundError, StateError
 from .gitprocess import GitInterrupted
 from .access import RunnerPool, RunnerSettings
 from .gitrunner import allow_git_again, terminate_all_git
@@ -625,6 +625,7 @@ class _Run:
                 self.s.journal_path, exc.strerror or exc, _journal_hint(exc))) from None
 
     def _run(self, journal: Optional[Journal]) -> None:
+        self._expect_total()
         threads: List[threading.Thread] = []
         if not self.s.check_mode:
             for index in range(self.s.concurrency):
@@ -655,6 +656,19 @@ class _Run:
                     # and the next run reads them as they are.
                     self.report.warn("the state journal %s was not compacted (%s); it stays valid and the next "
                                      "run tries again" % (self.s.journal_path, exc.strerror or exc))
+
+    def _expect_total(self) -> None:
+        """The forge's repository count before the first progress line, so
+        every door shows done/total and an ETA from the start (the request
+        that finds an owner tells it; the listing reuses what it opened)."""
+        try:
+            expected = self.listing.open_owners()
+        except Interrupted:
+            if not self.hooks.interrupt.is_set():
+                raise
+            return
+        if expected is not None:
+            self.progress.expect(expected)
 
     def _interrupt(self, planner: threading.Thread, threads: List[threading.Thread]) -> None:
         """Stop starting work, end the git processes, let the workers record what finished."""

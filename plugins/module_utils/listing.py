@@ -19,7 +19,7 @@ from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Set, Tuple
 from .config import ForgeConfig, OwnerRef
 from .errors import Interrupted
 from .limiter import Limiter
-from .providers.base import Provider
+from .providers.base import OwnerStream, Provider
 from .repo import Repo
 from .selection import Selection
 
@@ -100,11 +100,32 @@ class Listing:
         self.selection = selection
         self.counts = ListingCounts()
         self._seen: Set[int] = set()
+        self._opened: Dict[int, OwnerStream] = {}
         self.complete = False
+        self.expected: Optional[int] = None
+
+    def open_owners(self) -> Optional[int]:
+        """Find every owner now and return how many repositories the forge
+        says they hold (None when no forge said). It costs nothing extra:
+        the request that finds an owner is the one that tells its count
+        (docs/forge-wire.md, "Totals before the listing"), and iterating
+        later reuses what was opened. With a shard, this run's share."""
+        total: Optional[int] = None
+        for index, owner in enumerate(self.owners):
+            stream = self._opened.get(index)
+            if stream is None:
+                stream = self._opened[index] = self.provider.open(owner)
+            if stream.total is not None:
+                total = (total or 0) + stream.total
+        shard = getattr(self.selection, "shard", None)
+        if total is not None and shard is not None and shard.count > 1:
+            total = -(-total // shard.count)
+        self.expected = total
+        return total
 
     def __iter__(self) -> Iterator[Repo]:
-        for owner in self.owners:
-            for repo in self.provider.iter_repos(owner):
+        for index, owner in enumerate(self.owners):
+            for repo in self.provider.iter_repos(owner, self._opened.pop(index, None)):
                 if repo.id in self._seen:
                     continue
                 self._seen.add(repo.id)
@@ -131,6 +152,7 @@ class Listing:
         return {
             "requests": self.provider.stats.requests,
             "pages": self.provider.stats.pages,
+            "bytes_listed": self.provider.stats.bytes,
             "duplicates_dropped": self.provider.stats.duplicates,
             "retries": lim.retries,
             "seconds_waited": round(lim.waited_seconds, 3),

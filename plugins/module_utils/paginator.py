@@ -45,7 +45,8 @@ class Page(Generic[Item]):
 
     items: List[Item]
     next: Optional[Token] = None
-    raw_bytes: int = 0
+    raw_bytes: int = 0                  # the body's size on the wire, for the stream statistics
+    total: Optional[int] = None         # the listing's size, where the page tells it
 
 
 @dataclass

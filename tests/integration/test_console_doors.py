@@ -321,8 +321,6 @@ def test_stream_statistics_in_the_report_the_text_and_the_summary(fresh_forge, h
     assert "### Slowest (" in summary and "`%s`" % big in summary.split("### Slowest", 1)[1]
 
 
-@pytest.mark.xfail(strict=True, reason="bytes listed: the listing does not report the bytes of its pages yet "
-                                       "(branch listing: listing.stats()['bytes_listed']); flip when it does")
 def test_bytes_listed_in_the_stream_statistics(org, tmp_path):
     proc = console(["--api-url", org.github_api, "--owners", "acme", "--dest", str(tmp_path / "src"), "--check"],
                    {"BULK_CLONE_TOKEN": SECRET, "BULK_CLONE_REPORT_FILE": str(tmp_path / "r.json")})

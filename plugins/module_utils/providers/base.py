@@ -47,10 +47,21 @@ class ListingStats:
     pages: int = 0
     repos: int = 0
     duplicates: int = 0
+    bytes: int = 0          # bytes of the listing pages' bodies
 
-    def as_dict(self) -> Dict[str, int]:
-        return {"requests": self.requests, "pages": self.pages, "repos": self.repos,
-                "duplicates": self.duplicates}
+
+@dataclass
+class OwnerStream:
+    """One owner, opened: how to fetch its pages and, when the forge said
+    so on the way, how many repositories it has (docs/forge-wire.md,
+    "Totals before the listing"). Opening costs the one request that finds
+    the owner; the total comes with it, so a progress display has a
+    done/total and an ETA before the first page of repositories."""
+
+    owner: OwnerRef
+    fetch: Callable[[object], Page]
+    first: object
+    total: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -180,10 +191,26 @@ class Provider:
         self.limiter = limiter
         self.stats = ListingStats()
 
-    def iter_repos(self, owner: OwnerRef) -> Iterator[Repo]:
+    # A forge whose listing tells its total only inside the first page (GraphQL
+    # totalCount, Bitbucket Cloud's size): open() fetches that page at once.
+    total_in_first_page = False
+
+    def open(self, owner: OwnerRef) -> OwnerStream:
+        """Find the owner (one request) and learn its repository count on the way."""
+        opened = self._owner_stream(owner)
+        fetch, first = opened[0], opened[1]
+        total = opened[2] if len(opened) > 2 else None
+        if total is None and self.total_in_first_page:
+            page = fetch(first)
+            total = page.total
+            fetch = _first_page_cached(fetch, first, page)
+        return OwnerStream(owner, fetch, first, total)
+
+    def iter_repos(self, owner: OwnerRef, opened: Optional[OwnerStream] = None) -> Iterator[Repo]:
         """Every repo of one owner, each once, fetched one page ahead of the reader."""
-        fetch, first = self._owner_stream(owner)
-        paginator = Paginator(fetch, first, key=lambda repo: repo.id)
+        stream = opened if opened is not None else self.open(owner)
+        paginator = Paginator(stream.fetch, stream.first, key=lambda repo: repo.id)
+        stream = None
         try:
             for repo in paginator:
                 self.stats.repos += 1
@@ -191,15 +218,25 @@ class Provider:
         finally:
             paginator.close()
             self.stats.duplicates += paginator.stats.duplicates
+            self.stats.bytes += paginator.stats.bytes
 
-    def _owner_stream(self, owner: OwnerRef) -> Tuple[Callable[[object], Page], object]:
+    def _owner_stream(self, owner: OwnerRef) -> Tuple:
+        """(fetch, first token) or (fetch, first token, repository count)."""
         raise NotImplementedError
 
     def git_auth(self) -> GitAuth:
         raise NotImplementedError
 
-    def describe(self) -> str:
-        return "%s at %s" % (self.name, self.cfg.api_url)
+
+def _first_page_cached(fetch: Callable[[object], Page], first: object, page: Page) -> Callable[[object], Page]:
+    """fetch, except that the first call with the first token returns the page already fetched."""
+    held = [page]
+
+    def cached(token: object) -> Page:
+        if held and token == first:
+            return held.pop()
+        return fetch(token)
+    return cached
 
 
 class ReversePageOrder:

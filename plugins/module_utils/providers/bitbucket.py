@@ -90,6 +90,8 @@ def uuid_id(uuid: str) -> int:
 
 class BitbucketProvider(Provider):
     name = "bitbucket"
+    # The first page says the workspace's total (`size`).
+    total_in_first_page = True
 
     def __init__(self, cfg: ForgeConfig, limiter: Limiter) -> None:
         super().__init__(cfg, limiter)
@@ -180,7 +182,9 @@ class BitbucketProvider(Provider):
                 raise ForgeError("Bitbucket Cloud sent a next-page link to %s, not to %s; the token is not sent "
                                  "there. Check api_url, or a proxy rewriting links" % (_origin(nxt), origin))
             repos = [self._from_api(r, workspace) for r in values if isinstance(r, dict)]
-            return Page(repos, (nxt, ()) if nxt else None, raw_bytes=len(response.content or b""))
+            size = data.get("size")     # optional in Bitbucket's paginated answers
+            return Page(repos, (nxt, ()) if nxt else None, raw_bytes=len(response.content or b""),
+                        total=size if isinstance(size, int) and not isinstance(size, bool) else None)
 
         return fetch, (first_url, (("pagelen", self.cfg.per_page),))
 

@@ -166,9 +166,9 @@ class GiteaProvider(Provider):
             self.stats.pages += 1
             links = parse_link_header(response.headers.get("Link"))
             repos = [self._from_api(r, owner.name) for r in data]
-            return Page(repos, order.next_token(token, len(data), links))
+            return Page(repos, order.next_token(token, len(data), links), raw_bytes=len(response.content or b""))
 
-        return fetch, order.first_token()
+        return fetch, order.first_token(), total
 
     def _from_api(self, r: Dict[str, Any], owner: str) -> Repo:
         full = r.get("full_name") or "%s/%s" % (owner, r["name"])

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 import traceback
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import quote
@@ -90,6 +91,8 @@ def _float(value: Optional[str]) -> Optional[float]:
 
 class GitHubProvider(Provider):
     name = "github"
+    # GraphQL: totalCount comes with the first page (REST: from the owner record).
+    total_in_first_page = True
 
     def __init__(self, cfg: ForgeConfig, limiter: Limiter) -> None:
         super().__init__(cfg, limiter)
@@ -106,6 +109,7 @@ class GitHubProvider(Provider):
             user_agent="gizzahub-bulk-clone",
         )
         self._req = self._gh.requester
+        self._last = threading.local()      # the size of this thread's last answer
 
     def _make_auth(self):
         cfg = self.cfg
@@ -171,6 +175,7 @@ class GitHubProvider(Provider):
         """requestJsonAndCheck, but a redirect it would not follow (302, 307:
         another address) is reported as one instead of read as an answer."""
         status, headers, output = self._req.requestJson(verb, path, parameters=params, input=body)
+        self._last.bytes = len(output or "")
         self.limiter.observe(headers)
         if 300 <= status < 400:
             raise api_redirect(self.cfg.api_url, what, status, _header(headers, "location"),
@@ -307,9 +312,9 @@ class GitHubProvider(Provider):
             self.stats.pages += 1
             links = parse_link_header(_header(headers, "link"))
             repos = [self._from_rest(item, label) for item in data]
-            return Page(repos, order.next_token(token, len(data), links))
+            return Page(repos, order.next_token(token, len(data), links), raw_bytes=self._last.bytes)
 
-        return fetch, order.first_token()
+        return fetch, order.first_token(), estimate
 
     def _from_rest(self, d: Dict[str, Any], owner: str) -> Repo:
         full = d.get("full_name") or "%s/%s" % ((d.get("owner") or {}).get("login", owner), d["name"])
@@ -366,7 +371,9 @@ class GitHubProvider(Provider):
             self.stats.pages += 1
             repos = [self._from_graphql(n, owner.name) for n in conn.get("nodes") or []]
             info = conn.get("pageInfo") or {}
-            return Page(repos, info.get("endCursor") if info.get("hasNextPage") else None)
+            total = conn.get("totalCount")
+            return Page(repos, info.get("endCursor") if info.get("hasNextPage") else None,
+                        raw_bytes=self._last.bytes, total=int(total) if isinstance(total, int) else None)
 
         return fetch, None
 

@@ -221,9 +221,9 @@ class GitLabProvider(Provider):
             self.stats.pages += 1
             links = {rel: link.get("url") for rel, link in response.links.items() if link.get("url")}
             repos = [self._from_api(p, owner.name) for p in data]
-            return Page(repos, order.next_token(token, len(data), links))
+            return Page(repos, order.next_token(token, len(data), links), raw_bytes=len(response.content or b""))
 
-        return fetch, order.first_token()
+        return fetch, order.first_token(), total
 
     def _follow_next(self, owner: OwnerRef, path: str, params: Dict[str, Any]):
         def fetch(token) -> Page:
@@ -234,7 +234,7 @@ class GitLabProvider(Provider):
             self.stats.pages += 1
             nxt = response.links.get("next", {}).get("url")
             repos = [self._from_api(p, owner.name) for p in data]
-            return Page(repos, (nxt, None) if nxt else None)
+            return Page(repos, (nxt, None) if nxt else None, raw_bytes=len(response.content or b""))
 
         return fetch, (path, params)
 
