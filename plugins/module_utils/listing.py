@@ -52,15 +52,19 @@ def make_limiter(cfg: ForgeConfig, on_wait: Optional[Callable[[float, str], None
             if interrupt.wait(seconds):
                 raise Interrupted("interrupted while waiting for the forge's rate limit")
         extra["sleep"] = sleep
+    from .providers.rate_headers import PROFILES
+    profile = PROFILES[cfg.provider]
     return Limiter(
+        profile.name,
+        read_headers=profile.read,
+        default_window=profile.default_window,
+        advice=profile.advice,
         max_wait=cfg.max_wait,
         secondary_min_wait=cfg.secondary_min_wait,
         max_tries=cfg.max_tries,
         backoff_base=cfg.retry_base,
         max_calls_per_second=cfg.max_calls_per_second,
         on_wait=on_wait,
-        name={"github": "GitHub", "gitlab": "GitLab", "gitea": "Gitea", "bitbucket": "Bitbucket",
-              "bitbucket_server": "Bitbucket Data Center"}[cfg.provider],
         **extra
     )
 

@@ -49,17 +49,19 @@ a message naming max_wait. Raise max_wait to 3600 to sit out a whole hour.
 from __future__ import annotations
 
 import hashlib
+import time
 import traceback
 from typing import Any, Dict, Optional, Tuple
 from urllib.parse import quote, urlsplit
 
 from ..config import ForgeConfig, OwnerRef
 from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
-from ..limiter import Limiter, SecondaryLimit, Transient, parse_retry_after
+from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
 from .base import GitAuth, Provider, page_number, transport_failure
 from .bitbucket_common import clone_link, error_message, is_cloud_error, without_userinfo
+from .rate_headers import bitbucket as read_rate_headers
 
 try:
     import requests
@@ -126,7 +128,7 @@ class BitbucketProvider(Provider):
             if status == 404:
                 raise _NotFound(response)
             if status == 429:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"), 0.0)
+                retry_after = read_rate_headers(response.headers, time.time()).retry_after
                 raise SecondaryLimit(retry_after, None, None, "Bitbucket Cloud answered 429 (%s) to %s"
                                      % (error_message(response) or "rate limited", what))
             if status >= 500:

@@ -30,17 +30,19 @@ out like any secondary limit (Retry-After when sent).
 
 from __future__ import annotations
 
+import time
 import traceback
 from typing import Any, Dict, Optional
 from urllib.parse import quote
 
 from ..config import ForgeConfig, OwnerRef
 from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
-from ..limiter import Limiter, SecondaryLimit, Transient, parse_retry_after
+from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
 from .base import GitAuth, Provider, transport_failure
 from .bitbucket_common import clone_link, error_class, error_message, without_userinfo
+from .rate_headers import retry_after_only as read_rate_headers
 
 try:
     import requests
@@ -109,7 +111,7 @@ class BitbucketServerProvider(Provider):
             if status == 404:
                 raise _NotFound(response)
             if status == 429:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"), 0.0)
+                retry_after = read_rate_headers(response.headers, time.time()).retry_after
                 raise SecondaryLimit(retry_after, None, None, "Bitbucket Data Center answered 429 to %s" % what)
             if status >= 500:
                 raise Transient("%s: Bitbucket Data Center answered %d" % (what, status))

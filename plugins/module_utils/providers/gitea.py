@@ -14,6 +14,7 @@ tells the total, so the walk starts on the last page.
 
 from __future__ import annotations
 
+import time
 import traceback
 from typing import Any, Dict, Optional, Tuple
 from urllib.parse import quote
@@ -25,6 +26,7 @@ from ..paginator import Page
 from ..repo import Repo
 from .base import (GitAuth, OriginBoundSession, Provider, ReversePageOrder, api_redirect, page_number,
                    parse_link_header, transport_failure)
+from .rate_headers import retry_after_only as read_rate_headers
 
 try:
     import requests
@@ -79,8 +81,7 @@ class GiteaProvider(Provider):
             if status == 404:
                 raise _NotFound(what)
             if status == 429:
-                retry_after = response.headers.get("Retry-After")
-                raise SecondaryLimit(float(retry_after) if retry_after and retry_after.isdigit() else None,
+                raise SecondaryLimit(read_rate_headers(response.headers, time.time()).retry_after,
                                      None, None, "Gitea throttled %s (429)" % what)
             if status >= 500:
                 raise Transient("%s: Gitea answered %d" % (what, status))

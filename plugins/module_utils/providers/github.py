@@ -21,6 +21,7 @@ import json
 import math
 import re
 import threading
+import time
 import traceback
 from typing import Any, Callable, Dict, Mapping, Optional, Tuple
 from urllib.parse import quote
@@ -31,6 +32,7 @@ from ..limiter import Limiter, PrimaryLimit, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
 from .base import GitAuth, Provider, ReversePageOrder, api_redirect, parse_link_header, transport_failure
+from .rate_headers import github as read_rate_headers
 
 try:
     from github import Auth, Github, GithubException, UnknownObjectException
@@ -80,13 +82,6 @@ def _header(headers: Optional[Mapping[str, Any]], name: str) -> Optional[str]:
         if key.lower() == name:
             return value
     return None
-
-
-def _float(value: Optional[str]) -> Optional[float]:
-    try:
-        return float(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
 
 
 class GitHubProvider(Provider):
@@ -202,9 +197,12 @@ class GitHubProvider(Provider):
         message = str(data.get("message") or data.get("data") or exc.message or "")
         lower = message.lower()
         status = exc.status
-        remaining = _header(headers, "x-ratelimit-remaining")
-        reset_at = _float(_header(headers, "x-ratelimit-reset"))
-        retry_after = _float(_header(headers, "retry-after"))
+        word = read_rate_headers(headers, time.time())
+        budget = word.budget
+        remaining = budget.remaining if budget is not None else None
+        reset_at = budget.reset_at if budget is not None else None
+        limit = budget.limit if budget is not None else None
+        retry_after = word.retry_after
         if status == 401:
             return AuthError(
                 "GitHub at %s rejected the credentials (401 %s) during %s: check `token` "
@@ -212,17 +210,16 @@ class GitHubProvider(Provider):
                 % (self.cfg.api_url, message or "Bad credentials", what))
         errors = data.get("errors") if isinstance(data.get("errors"), list) else []
         if status == 400 and errors and errors[0].get("type") == "RATE_LIMITED":
-            return PrimaryLimit(reset_at or 0.0, _float(_header(headers, "x-ratelimit-limit")),
-                                "graphql", errors[0].get("message", "GraphQL rate limit exceeded"))
+            return PrimaryLimit(reset_at or 0.0, limit, "graphql",
+                                errors[0].get("message", "GraphQL rate limit exceeded"))
         if status in (403, 429):
             if "secondary rate limit" in lower or "abuse" in lower:
-                return SecondaryLimit(retry_after, reset_at, int(remaining) if remaining else None, message)
-            if remaining == "0" or lower.startswith("api rate limit exceeded"):
-                limit = _float(_header(headers, "x-ratelimit-limit"))
-                resource = _header(headers, "x-ratelimit-resource") or "core"
+                return SecondaryLimit(retry_after, reset_at, remaining, message)
+            if remaining == 0 or lower.startswith("api rate limit exceeded"):
+                resource = budget.resource if budget is not None else "core"
                 return PrimaryLimit(reset_at or 0.0, limit, resource, message)
             if status == 429 or retry_after is not None:
-                return SecondaryLimit(retry_after, reset_at, int(remaining) if remaining else None, message)
+                return SecondaryLimit(retry_after, reset_at, remaining, message)
             return ForgeError("GitHub refused %s (403 %s): the token lacks the access this needs "
                               "(for private repos: `repo` scope, or org membership)" % (what, message))
         if status == 404:

@@ -20,6 +20,7 @@ every RateLimit-* header, including those of failed calls.
 from __future__ import annotations
 
 import threading
+import time
 import traceback
 from typing import Any, Dict, Optional, Tuple
 from urllib.parse import quote
@@ -30,6 +31,7 @@ from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
 from .base import GitAuth, OriginBoundSession, Provider, ReversePageOrder, api_redirect, transport_failure
+from .rate_headers import gitlab as read_rate_headers
 
 try:
     import gitlab
@@ -115,19 +117,9 @@ class GitLabProvider(Provider):
             return api_redirect(self.cfg.api_url, what, status, headers.get("Location"),
                                 "/api/v4" + path if path and path.startswith("/") else None)
         if status == 429:
-            retry_after = headers.get("Retry-After")
-            try:
-                wait = float(retry_after) if retry_after is not None else None
-            except ValueError:
-                wait = None
-                try:
-                    from email.utils import parsedate_to_datetime
-                    import time
-                    wait = max(0.0, parsedate_to_datetime(retry_after).timestamp() - time.time())
-                except (TypeError, ValueError):
-                    wait = None
-            reset = headers.get("RateLimit-Reset")
-            return SecondaryLimit(wait, float(reset) if reset else None, None,
+            word = read_rate_headers(headers, time.time())
+            reset_at = word.budget.reset_at if word.budget is not None else None
+            return SecondaryLimit(word.retry_after, reset_at, None,
                                   "GitLab throttled %s (429 %s)" % (what, exc.error_message))
         if status == 404:
             return _NotFound(str(exc.error_message))
