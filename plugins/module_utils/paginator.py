@@ -59,9 +59,6 @@ class PageStats:
     duplicates: int = 0
     bytes: int = 0
 
-    def as_dict(self) -> dict:
-        return {"pages": self.pages, "items": self.items, "duplicates": self.duplicates, "bytes": self.bytes}
-
 
 def _item_id(item: Any) -> Hashable:
     return item.id
@@ -252,9 +249,3 @@ class Paginator(Generic[Item]):
         except BaseException as exc:  # every failure must reach the reader
             put((_ERROR, exc))
 
-
-def stream(fetch: Callable[[Token], Page], first: Token, *,
-           key: Callable[[Any], Hashable] = _item_id, lookahead: int = 1) -> Iterator[Any]:
-    """The items of a paginated listing as a plain iterator (see Paginator);
-    use Paginator itself to read its stats."""
-    return iter(Paginator(fetch, first, key=key, lookahead=lookahead))

@@ -17,7 +17,7 @@ from urllib.request import urlopen
 import pytest
 
 from bulk_clone_engine.errors import ForgeError
-from bulk_clone_engine.paginator import Page, Paginator, stream
+from bulk_clone_engine.paginator import Page, Paginator
 
 
 class Item:
@@ -102,14 +102,14 @@ def test_custom_key():
     def fetch(token):
         return Page([{"path": "a/x"}, {"path": "A/X".lower()}, {"path": "b/y"}], None)
 
-    assert [d["path"] for d in stream(fetch, None, key=lambda d: d["path"])] == ["a/x", "b/y"]
+    assert [d["path"] for d in Paginator(fetch, None, key=lambda d: d["path"])] == ["a/x", "b/y"]
 
 
 def test_fetch_error_surfaces_after_the_items_of_earlier_pages():
     pages = Pages(count=10, size=3, fail_at=3)
     got = []
     with pytest.raises(ConnectionError, match="page 3: connection reset"):
-        for item in stream(pages, 1):
+        for item in Paginator(pages, 1):
             got.append(item.id)
     assert got == list(range(6))
 
@@ -128,7 +128,7 @@ def test_break_stops_the_fetch_thread():
 
 def test_close_on_the_stream_iterator_stops_fetching():
     pages = Pages(count=10 ** 6, size=1)
-    iterator = stream(pages, 1)
+    iterator = iter(Paginator(pages, 1))
     assert next(iterator).id == 0
     iterator.close()
     fetched = pages.fetched
@@ -167,7 +167,7 @@ def test_close_during_a_slow_fetch_returns_and_the_thread_ends_after_it():
 def test_items_are_not_kept_after_they_are_read():
     pages = Pages(count=200, size=10)
     refs = []
-    for item in stream(pages, 1):
+    for item in Paginator(pages, 1):
         if item.id < 10:
             refs.append(weakref.ref(item))
         if item.id == 1500:
@@ -183,14 +183,14 @@ def test_a_repeated_next_token_is_an_error_not_an_endless_loop():
         return Page([Item(token)], "page-2" if token == "page-1" else "page-1")
 
     with pytest.raises(ForgeError, match="'page-1' twice"):
-        list(stream(fetch, "page-1"))
+        list(Paginator(fetch, "page-1"))
 
 
 def test_an_empty_page_with_a_next_token_does_not_end_the_listing():
     def fetch(page):
         return Page([] if page == 2 else [Item(page)], page + 1 if page < 4 else None)
 
-    assert [item.id for item in stream(fetch, 1)] == [1, 3, 4]
+    assert [item.id for item in Paginator(fetch, 1)] == [1, 3, 4]
 
 
 def test_a_paginator_is_iterated_once():

@@ -41,6 +41,15 @@ from ..paginator import Page, Paginator
 from ..repo import Repo
 
 
+class NotFoundAnswer(Exception):
+    """A 404 the caller decides about (an unknown owner, a wrong api_url, a
+    page that vanished); keeps the response where its body says more."""
+
+    def __init__(self, message: str = "404", response: object = None) -> None:
+        super().__init__(message)
+        self.response = response
+
+
 @dataclass
 class ListingStats:
     requests: int = 0

@@ -59,7 +59,7 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, Provider, page_number, transport_failure
+from .base import GitAuth, NotFoundAnswer, Provider, page_number, transport_failure
 from .bitbucket_common import clone_link, error_message, is_cloud_error, without_userinfo
 from .rate_headers import bitbucket as read_rate_headers
 
@@ -126,7 +126,7 @@ class BitbucketProvider(Provider):
             if status == 401:
                 raise AuthError(self._refused_message(response, what))
             if status == 404:
-                raise _NotFound(response)
+                raise NotFoundAnswer(response=response)
             if status == 429:
                 retry_after = read_rate_headers(response.headers, time.time()).retry_after
                 raise SecondaryLimit(retry_after, None, None, "Bitbucket Cloud answered 429 (%s) to %s"
@@ -173,7 +173,7 @@ class BitbucketProvider(Provider):
             what = "GET /repositories/%s page %d" % (workspace, number)
             try:
                 response, data = self._get(url, dict(params) or None, what)
-            except _NotFound as missing:
+            except NotFoundAnswer as missing:
                 raise self._not_found(workspace, missing.response, first=url == first_url)
             values = data.get("values") if isinstance(data, dict) else None
             if not isinstance(values, list):
@@ -227,11 +227,3 @@ class BitbucketProvider(Provider):
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return "%s://%s" % (parts.scheme, parts.netloc.rpartition("@")[2])
-
-
-class _NotFound(Exception):
-    """A 404 the caller decides about; keeps the response for its body."""
-
-    def __init__(self, response: Any) -> None:
-        super().__init__("404")
-        self.response = response

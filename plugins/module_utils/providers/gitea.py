@@ -24,7 +24,7 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import (GitAuth, OriginBoundSession, Provider, ReversePageOrder, api_redirect, page_number,
+from .base import (GitAuth, NotFoundAnswer, OriginBoundSession, Provider, ReversePageOrder, api_redirect, page_number,
                    parse_link_header, transport_failure)
 from .rate_headers import retry_after_only as read_rate_headers
 
@@ -79,7 +79,7 @@ class GiteaProvider(Provider):
                 raise AuthError("Gitea at %s rejected the token (401) during %s: check `token`"
                                 % (self._base, what))
             if status == 404:
-                raise _NotFound(what)
+                raise NotFoundAnswer(what)
             if status == 429:
                 raise SecondaryLimit(read_rate_headers(response.headers, time.time()).retry_after,
                                      None, None, "Gitea throttled %s (429)" % what)
@@ -98,7 +98,7 @@ class GiteaProvider(Provider):
     def _check_api(self) -> None:
         try:
             data = self._get("/version", None, "GET /version")[1]
-        except (_NotFound, ForgeError):
+        except (NotFoundAnswer, ForgeError):
             data = None
         if not isinstance(data, dict) or "version" not in data:
             raise ConfigError("api_url %s does not answer like a Gitea or Forgejo server "
@@ -109,7 +109,7 @@ class GiteaProvider(Provider):
             try:
                 settings = self._get("/settings/api", None, "GET /settings/api")[1]
                 cap = int(settings.get("max_response_items") or 50)
-            except (_NotFound, ForgeError, ValueError, TypeError):
+            except (NotFoundAnswer, ForgeError, ValueError, TypeError):
                 cap = 50
             self._page_size = max(1, min(self.cfg.per_page, cap))
         return self._page_size
@@ -117,7 +117,7 @@ class GiteaProvider(Provider):
     def _count(self, path: str, what: str) -> Optional[int]:
         """How many repos `path` lists, from a one-item page (X-Total-Count, or
         rel="last" which then is the count); None when the server says neither.
-        Raises _NotFound when the owner does not exist as that kind."""
+        Raises NotFoundAnswer when the owner does not exist as that kind."""
         response = self._get(path, {"page": 1, "limit": 1}, what)[0]
         total = response.headers.get("X-Total-Count")
         if total is not None and total.strip().isdigit():
@@ -132,7 +132,7 @@ class GiteaProvider(Provider):
             path = "/orgs/%s/repos" % name
             try:
                 return path, self._count(path, "GET /orgs/%s/repos" % owner.name)
-            except _NotFound:
+            except NotFoundAnswer:
                 if owner.kind == "org":
                     self._check_api()
                     raise NotFoundError("organization %r was not found on Gitea at %s: check the spelling "
@@ -140,7 +140,7 @@ class GiteaProvider(Provider):
         path = "/users/%s/repos" % name
         try:
             return path, self._count(path, "GET /users/%s/repos" % owner.name)
-        except _NotFound:
+        except NotFoundAnswer:
             self._check_api()
             raise NotFoundError("owner %r was not found on Gitea at %s as %s: check the spelling and "
                                 "owner_kind" % (owner.name, self._base,
@@ -160,7 +160,7 @@ class GiteaProvider(Provider):
             what = "GET %s page %d" % (path, page)
             try:
                 response, data = self._get(path, {"page": page, "limit": limit}, what)
-            except _NotFound:
+            except NotFoundAnswer:
                 raise NotFoundError("%s vanished while listing (404 on %s)" % (owner.name, what))
             if not isinstance(data, list):
                 raise Transient("%s: expected a JSON list of repositories" % what)
@@ -183,7 +183,3 @@ class GiteaProvider(Provider):
             language=r.get("language") or None, size_kb=int(r.get("size") or 0),
             marker=r.get("updated_at") or "",
         )
-
-
-class _NotFound(Exception):
-    """A 404 the caller decides about."""

@@ -31,7 +31,8 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, PrimaryLimit, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, Provider, ReversePageOrder, api_redirect, parse_link_header, transport_failure
+from .base import (GitAuth, NotFoundAnswer, Provider, ReversePageOrder, api_redirect, parse_link_header,
+                   transport_failure)
 from .rate_headers import github as read_rate_headers
 
 try:
@@ -71,10 +72,6 @@ query($login: String!, $first: Int!, $cursor: String) {
   }
 }
 """
-
-
-class _NotFound(Exception):
-    """A 404 the caller decides about (unknown owner, or wrong api_url)."""
 
 
 def _header(headers: Optional[Mapping[str, Any]], name: str) -> Optional[str]:
@@ -223,7 +220,7 @@ class GitHubProvider(Provider):
             return ForgeError("GitHub refused %s (403 %s): the token lacks the access this needs "
                               "(for private repos: `repo` scope, or org membership)" % (what, message))
         if status == 404:
-            return _NotFound(message)
+            return NotFoundAnswer(message)
         if status >= 500:
             return Transient("%s: GitHub answered %d" % (what, status))
         return ForgeError("GitHub answered %d to %s: %s" % (status, what, message))
@@ -233,14 +230,14 @@ class GitHubProvider(Provider):
     def _owner_record(self, path: str, what: str) -> Optional[Dict[str, Any]]:
         try:
             return self._get(path, None, what)[1]
-        except _NotFound:
+        except NotFoundAnswer:
             return None
 
     def _check_api_root(self) -> None:
         """A 404 for an owner may mean the api_url points somewhere else."""
         try:
             data = self._get("/", None, "GET the API root")[1]
-        except (_NotFound, ForgeError):
+        except (NotFoundAnswer, ForgeError):
             data = None
         if not isinstance(data, dict) or "current_user_url" not in data:
             raise ConfigError(
@@ -300,7 +297,7 @@ class GitHubProvider(Provider):
             what = "GET %s page %d" % (path, page)
             try:
                 headers, data = self._get(path, query, what)
-            except _NotFound:
+            except NotFoundAnswer:
                 raise NotFoundError("%s vanished while listing (404 on %s)" % (owner.name, what))
             if list_key:
                 data = data.get(list_key) or []
@@ -349,7 +346,7 @@ class GitHubProvider(Provider):
                 return data
             try:
                 return self._call(fn, what)
-            except _NotFound:
+            except NotFoundAnswer:
                 return None
 
         def fetch(cursor: Optional[str]) -> Page:
@@ -383,7 +380,7 @@ class GitHubProvider(Provider):
             ssh_url=n.get("sshUrl") or "", web_url=url,
             default_branch=(n.get("defaultBranchRef") or {}).get("name") or "",
             archived=bool(n.get("isArchived")), fork=bool(n.get("isFork")),
-            visibility=(n.get("visibility") or ("PRIVATE" if n.get("isPrivate") else "PUBLIC")).lower(),
+            visibility=(n.get("visibility") or "PUBLIC").lower(),
             empty=bool(n.get("isEmpty")), disabled=bool(n.get("isDisabled")),
             topics=tuple(t["topic"]["name"] for t in ((n.get("repositoryTopics") or {}).get("nodes") or [])),
             language=(n.get("primaryLanguage") or {}).get("name"),

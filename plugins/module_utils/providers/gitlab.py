@@ -30,7 +30,8 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, OriginBoundSession, Provider, ReversePageOrder, api_redirect, transport_failure
+from .base import (GitAuth, NotFoundAnswer, OriginBoundSession, Provider, ReversePageOrder, api_redirect,
+                   transport_failure)
 from .rate_headers import gitlab as read_rate_headers
 
 try:
@@ -122,7 +123,7 @@ class GitLabProvider(Provider):
             return SecondaryLimit(word.retry_after, reset_at, None,
                                   "GitLab throttled %s (429 %s)" % (what, exc.error_message))
         if status == 404:
-            return _NotFound(str(exc.error_message))
+            return NotFoundAnswer(str(exc.error_message))
         if status == 403:
             return ForgeError("GitLab refused %s (403 %s): the token lacks access (read_api scope, "
                               "group membership)" % (what, exc.error_message))
@@ -135,7 +136,7 @@ class GitLabProvider(Provider):
     def _check_api(self) -> None:
         try:
             data = self._request("/version", None, "GET /version")[1]
-        except (_NotFound, ForgeError):
+        except (NotFoundAnswer, ForgeError):
             data = None
         if not isinstance(data, dict) or "version" not in data:
             raise ConfigError("api_url %s does not answer like a GitLab instance (no /api/v4/version): "
@@ -159,7 +160,7 @@ class GitLabProvider(Provider):
                 response, data = self._request(list_path, dict(params, per_page=1, page=1),
                                                "GET /groups/%s/projects" % owner.name)
                 return "group", list_path, params, self._total(response, data)
-            except _NotFound:
+            except NotFoundAnswer:
                 if owner.kind == "group":
                     self._check_api()
                     raise NotFoundError("group %r was not found on GitLab at %s: check the full path "
@@ -167,7 +168,7 @@ class GitLabProvider(Provider):
                                         % (owner.name, self.cfg.api_url))
         try:
             users = self._request("/users", {"username": owner.name}, "GET /users?username=%s" % owner.name)[1]
-        except _NotFound:
+        except NotFoundAnswer:
             users = None      # every GitLab answers /users: this is not a GitLab API
         if not users:
             self._check_api()
@@ -244,7 +245,3 @@ class GitLabProvider(Provider):
             topics=tuple(p.get("topics") or p.get("tag_list") or ()), language=None,
             size_kb=0, marker=p.get("last_activity_at") or "",
         )
-
-
-class _NotFound(Exception):
-    """A 404 the caller decides about."""
