@@ -39,6 +39,7 @@ from .gitrunner import allow_git_again, terminate_all_git
 from .journal import Journal, default_path
 from .layout import RESERVED_PREFIX, PathError, render_path, resolve, validate_template
 from .listing import Listing, make_listing
+from .listing_cache import ListingCache, cache_dir_for
 from .lock import DestLock
 from .credentials import read_token_file, run_token_command, without_token_hint
 from .options import (BULK_CLONE, BY_NAME, MUTUALLY_EXCLUSIVE, OPTIONS, ORG_REPOS, PROTOCOLS, RETURN_REPOS,
@@ -84,6 +85,7 @@ class SyncSettings:
     git_tries: int
     git_backoff_base: float
     gitlab_granularity: float
+    full_listing_interval: float = 86400.0
 
     @property
     def strategy(self) -> str:
@@ -236,9 +238,17 @@ def build_sync_settings(v: Mapping[str, Any], check_mode: bool) -> SyncSettings:
         git_hosts=tuple(v.get("git_hosts") or ()), lock_timeout=lock_timeout,
         stall_timeout=_at_least_one_second("stall_timeout", v.get("stall_timeout")),
         git_timeout=float(v.get("git_timeout")), git_tries=int(v.get("git_tries")),
-        git_backoff_base=float(v.get("git_backoff_base")), gitlab_granularity=float(v.get("gitlab_granularity")))
+        git_backoff_base=float(v.get("git_backoff_base")), gitlab_granularity=float(v.get("gitlab_granularity")),
+        full_listing_interval=_full_listing_interval(v.get("full_listing_interval")))
     _check_dest(settings)
     return settings
+
+
+def _full_listing_interval(value: Any) -> float:
+    seconds = 86400.0 if value is None else float(value)
+    if seconds < 0:
+        raise ConfigError("full_listing_interval must be 0 or more seconds, not %r" % (value,))
+    return seconds
 
 
 def _check_dest(settings: SyncSettings) -> None:
@@ -601,6 +611,10 @@ class _Run:
             self.report.open_sink()
             try:
                 self._run(journal)
+                if not self.s.check_mode:
+                    # What the next run may skip asking for (docs/architecture.md, "Conditional listing").
+                    self.listing.finish(clean=bool(self.report.complete_listing) and not self.report.failed_count
+                                        and not self.report.interrupted and self.report.fatal is None)
             finally:
                 if journal is not None:
                     journal.close()
@@ -646,7 +660,8 @@ class _Run:
             raise self._planner_error
         if self.report.fatal is not None or self.hooks.interrupt.is_set():
             self.report.complete_listing = False
-        if self.report.complete_listing and journal is not None:
+        if self.report.complete_listing and journal is not None and self.listing.full:
+            # Only a full listing can tell what is gone (a changed-first one lists what moved).
             self._handle_gone(journal)
             if not self.s.check_mode:
                 try:
@@ -755,6 +770,8 @@ def run_job(spec: JobSpec, hooks: Optional[Hooks] = None) -> RunReport:
     if spec.sync.progress_file:
         hooks.progress.subscribe(ProgressFileWriter(spec.sync.progress_file))
     listing = _listing_for(spec, hooks)
+    if not spec.sync.check_mode:
+        listing.use_cache(ListingCache(cache_dir_for(spec.sync.journal_path)), spec.sync.full_listing_interval)
     pusher = None
     if spec.push is not None and not spec.sync.check_mode:
         pusher = PushMirror(spec.push, spec.sync.dest, spec.sync.journal_path)

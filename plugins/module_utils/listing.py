@@ -12,6 +12,7 @@ list a repo once even when two owners overlap) and counters.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Set, Tuple
@@ -19,6 +20,7 @@ from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Set, Tuple
 from .config import ForgeConfig, OwnerRef
 from .errors import Interrupted
 from .limiter import Limiter
+from .listing_cache import ListingCache, OwnerState
 from .providers.base import OwnerStream, Provider
 from .repo import Repo
 from .selection import Selection
@@ -87,6 +89,10 @@ def make_provider(cfg: ForgeConfig, limiter: Optional[Limiter] = None) -> Provid
     return GiteaProvider(cfg, limiter)
 
 
+# Seconds the forge's clock may run behind ours (changed-first listing).
+CLOCK_MARGIN = 300.0
+
+
 @dataclass
 class ListingCounts:
     listed: int = 0
@@ -107,6 +113,66 @@ class Listing:
         self._opened: Dict[int, OwnerStream] = {}
         self.complete = False
         self.expected: Optional[int] = None
+        self.cache: Optional[ListingCache] = None
+        self.full_listing_interval = 86400.0
+        self.started_at = time.time()
+        self.modes: Dict[str, str] = {}             # owner key -> "full" | "changed"
+        self._counts: Dict[str, Optional[int]] = {}  # owner key -> the forge's count at opening
+
+    # ---- conditional, changed-first listing (docs/architecture.md, "Conditional listing") ----
+
+    def use_cache(self, cache: ListingCache, full_listing_interval: float) -> None:
+        """Keep ETags and pages beside the journal, and list only what changed
+        when the forge's count says nothing was added or removed, at least one
+        full listing every full_listing_interval seconds."""
+        self.cache = cache
+        self.full_listing_interval = float(full_listing_interval)
+        self.provider.cache = cache
+        self.provider.plan = self._plan
+
+    def _owner_key(self, owner: OwnerRef) -> str:
+        cfg = self.provider.cfg
+        return "%s %s %s:%s" % (cfg.provider, cfg.api_url, owner.kind, owner.name)
+
+    def _plan(self, owner: OwnerRef, count: Optional[int]) -> Optional[str]:
+        """The ISO time to list changes since, or None for a full listing:
+        full unless the last run was clean, its full listing is younger than
+        full_listing_interval and the forge's count is the one it saw then."""
+        key = self._owner_key(owner)
+        self._counts[key] = count
+        state = self.cache.owner(key) if self.cache is not None else OwnerState()
+        fresh = self.started_at - state.full_at < self.full_listing_interval
+        if count is None or state.count != count or not state.clean or not fresh or not state.listed_at:
+            self.modes[key] = "full"
+            return None
+        self.modes[key] = "changed"
+        # A margin for the forge's clock running behind ours: a page more, never a push missed.
+        since = state.listed_at - CLOCK_MARGIN
+        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since))
+
+    @property
+    def full(self) -> bool:
+        """Whether every owner was listed in full (what prune and gone-detection need)."""
+        return all(mode == "full" for mode in self.modes.values())
+
+    def finish(self, clean: bool) -> None:
+        """Remember, for the next run, what this listing saw. Only after the
+        listing went to its end; a full listing also resets the count and
+        the interval, and drops pages no longer part of any listing."""
+        cache = self.cache
+        if cache is None or not self.complete:
+            return
+        for key, mode in self.modes.items():
+            state = cache.owner(key)
+            state.listed_at = self.started_at
+            state.clean = clean
+            if mode == "full":
+                state.count = self._counts.get(key)
+                state.full_at = self.started_at
+            cache.set_owner(key, state)
+        if self.full and self.modes:
+            cache.forget_untouched()
+        cache.save()
 
     def open_owners(self) -> Optional[int]:
         """Find every owner now and return how many repositories the forge
@@ -157,6 +223,8 @@ class Listing:
             "requests": self.provider.stats.requests,
             "pages": self.provider.stats.pages,
             "bytes_listed": self.provider.stats.bytes,
+            "not_modified": self.provider.stats.not_modified,
+            "listing_modes": dict(sorted(self.modes.items())),
             "duplicates_dropped": self.provider.stats.duplicates,
             "retries": lim.retries,
             "seconds_waited": round(lim.waited_seconds, 3),

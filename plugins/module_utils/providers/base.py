@@ -57,6 +57,7 @@ class ListingStats:
     repos: int = 0
     duplicates: int = 0
     bytes: int = 0          # bytes of the listing pages' bodies
+    not_modified: int = 0   # conditional requests answered 304 (docs/forge-wire.md, "Conditional listing")
 
 
 @dataclass
@@ -199,6 +200,16 @@ class Provider:
         self.cfg = cfg
         self.limiter = limiter
         self.stats = ListingStats()
+        # Set by the Listing when a journal is kept (listing_cache.ListingCache):
+        # providers that can make their listing requests conditional do.
+        self.cache = None
+        # Set by the Listing: (owner, the forge's count) -> the ISO time to list
+        # changed repositories since, or None for a full listing.
+        self.plan: Optional[Callable[[OwnerRef, Optional[int]], Optional[str]]] = None
+
+    def changed_since(self, owner: OwnerRef, count: Optional[int]) -> Optional[str]:
+        """Whether to list only what changed since the last run (an ISO time), or in full (None)."""
+        return self.plan(owner, count) if self.plan is not None else None
 
     # A forge whose listing tells its total only inside the first page (GraphQL
     # totalCount, Bitbucket Cloud's size): open() fetches that page at once.
