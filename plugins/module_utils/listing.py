@@ -61,6 +61,7 @@ def make_limiter(cfg: ForgeConfig, on_wait: Optional[Callable[[float, str], None
         read_headers=profile.read,
         default_window=profile.default_window,
         advice=profile.advice,
+        max_concurrent=LISTING_WORKERS,
         max_wait=cfg.max_wait,
         secondary_min_wait=cfg.secondary_min_wait,
         max_tries=cfg.max_tries,
@@ -92,6 +93,11 @@ def make_provider(cfg: ForgeConfig, limiter: Optional[Limiter] = None) -> Provid
 # Seconds the forge's clock may run behind ours (changed-first listing).
 CLOCK_MARGIN = 300.0
 
+# Pages read at once where the forge pages by number and told the total
+# (docs/architecture.md, "Listing pages at once"); every one still goes
+# through the limiter, whose max_concurrent this is.
+LISTING_WORKERS = 4
+
 
 @dataclass
 class ListingCounts:
@@ -118,6 +124,18 @@ class Listing:
         self.started_at = time.time()
         self.modes: Dict[str, str] = {}             # owner key -> "full" | "changed"
         self._counts: Dict[str, Optional[int]] = {}  # owner key -> the forge's count at opening
+        provider.listing_workers = LISTING_WORKERS
+        provider.at_once = self._at_once_ok
+
+    def _at_once_ok(self, owner: OwnerRef) -> bool:
+        """Pages read several at a time may miss a repository deleted while
+        they are read (a later one slides onto a page already read; the
+        one-at-a-time reverse walk cannot miss it), so only where no prune
+        depends on it: without a cache (org_repos, check mode) and on an
+        owner's first listing, which is then not taken as full."""
+        if self.cache is None:
+            return True
+        return self.modes.get(self._owner_key(owner)) == "first"
 
     # ---- conditional, changed-first listing (docs/architecture.md, "Conditional listing") ----
 
@@ -142,6 +160,9 @@ class Listing:
         self._counts[key] = count
         state = self.cache.owner(key) if self.cache is not None else OwnerState()
         fresh = self.started_at - state.full_at < self.full_listing_interval
+        if not state.listed_at and count is not None:
+            self.modes[key] = "first"
+            return None
         if count is None or state.count != count or not state.clean or not fresh or not state.listed_at:
             self.modes[key] = "full"
             return None
@@ -166,11 +187,11 @@ class Listing:
             state = cache.owner(key)
             state.listed_at = self.started_at
             state.clean = clean
-            if mode == "full":
+            if mode in ("full", "first"):
                 state.count = self._counts.get(key)
                 state.full_at = self.started_at
             cache.set_owner(key, state)
-        if self.full and self.modes:
+        if self.modes and all(mode in ("full", "first") for mode in self.modes.values()):
             cache.forget_untouched()
         cache.save()
 

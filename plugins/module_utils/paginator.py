@@ -249,3 +249,60 @@ class Paginator(Generic[Item]):
         except BaseException as exc:  # every failure must reach the reader
             put((_ERROR, exc))
 
+
+
+class PagesAtOnce(Generic[Item]):
+    """The items of numbered pages fetched several at a time, in page order.
+
+    Why: when the forge has told the total, every page number is known
+    before the first one is read, so the pages need not wait for each other;
+    each still goes through the one limiter, which bounds how many are in
+    flight (its ``max_concurrent``) and paces them like any other call. The
+    reader gets the pages in the order given, whatever order they arrive in,
+    with at most ``window`` pages held; items are de-duplicated by ``key`` as
+    in Paginator. Leaving the loop early cancels what has not started.
+
+    Only for page-number listings of a known size: a keyset or cursor listing
+    learns its next token from the page before it and stays sequential.
+    """
+
+    def __init__(self, fetch_page: Callable[[int], Page], pages: List[int], *, workers: int = 4,
+                 key: Callable[[Any], Hashable] = _item_id, name: str = "listing") -> None:
+        self.stats = PageStats()
+        self._fetch = fetch_page
+        self._pages = list(pages)
+        self._workers = max(1, int(workers))
+        self._key = key
+        self._name = name
+
+    def __iter__(self) -> Iterator[Item]:
+        from collections import deque
+        from concurrent.futures import ThreadPoolExecutor
+        seen: Set[Hashable] = set()
+        pool = ThreadPoolExecutor(self._workers, thread_name_prefix="pages-%s" % self._name)
+        pending: "deque[Any]" = deque()
+        numbers = iter(self._pages)
+        try:
+            for number in numbers:
+                pending.append(pool.submit(self._fetch, number))
+                if len(pending) >= 2 * self._workers:
+                    break
+            while pending:
+                page = pending.popleft().result()
+                following = next(numbers, None)
+                if following is not None:
+                    pending.append(pool.submit(self._fetch, following))
+                self.stats.pages += 1
+                self.stats.bytes += page.raw_bytes or 0
+                for item in page.items:
+                    ident = self._key(item)
+                    if ident in seen:
+                        self.stats.duplicates += 1
+                        continue
+                    seen.add(ident)
+                    self.stats.items += 1
+                    yield item
+        finally:
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=False)

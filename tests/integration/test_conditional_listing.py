@@ -51,7 +51,7 @@ def test_a_no_change_resync_is_answered_304_spends_no_budget_and_runs_no_git(fre
     forge = fresh_forge(["github:%s:250" % OWNER])
     first = sync(forge, tmp_path / "src")
     assert first.failed_count == 0
-    assert first.listing["listing_modes"] == {"github %s auto:%s" % (forge.github_api, OWNER): "full"}
+    assert first.listing["listing_modes"] == {"github %s auto:%s" % (forge.github_api, OWNER): "first"}
     before = remaining(forge)
     forge.reset_counters()
     second = sync(forge, tmp_path / "src")

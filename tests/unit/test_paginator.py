@@ -244,3 +244,40 @@ def test_streams_a_real_http_listing_following_link_headers():
     finally:
         server.shutdown()
         server.server_close()
+
+
+# ---- pages read at once (issue 13 point 3) ---------------------------------------------
+
+def test_pages_at_once_keep_the_page_order_whatever_order_they_arrive_in():
+    """Page 3 (asked first) answers only after page 1 has: the reader still gets 3, 2, 1."""
+    from bulk_clone_engine.paginator import PagesAtOnce
+    one_answered = threading.Event()
+    in_flight = []
+
+    def fetch_page(number):
+        in_flight.append(number)
+        if number == 3:
+            assert one_answered.wait(5)
+        page = Page([Item(number * 10 + k) for k in range(2)] + [Item(11)])   # 11 repeats across pages
+        if number == 1:
+            one_answered.set()
+        return page
+
+    pages = PagesAtOnce(fetch_page, [3, 2, 1], workers=3)
+    assert [item.id for item in pages] == [30, 31, 11, 20, 21, 10]
+    assert sorted(in_flight) == [1, 2, 3]
+    assert (pages.stats.pages, pages.stats.items, pages.stats.duplicates) == (3, 6, 3)
+
+
+def test_pages_at_once_hold_a_bounded_window_and_stop_when_the_reader_stops():
+    from bulk_clone_engine.paginator import PagesAtOnce
+    asked = []
+
+    def fetch_page(number):
+        asked.append(number)
+        return Page([Item(number)])
+
+    iterator = iter(PagesAtOnce(fetch_page, list(range(100, 0, -1)), workers=2))
+    assert next(iterator).id == 100
+    iterator.close()
+    assert len(asked) <= 1 + 2 * 2 + 2        # the window (2 x workers), one refill, one in a worker's hand

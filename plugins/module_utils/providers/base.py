@@ -17,7 +17,7 @@ import base64
 import json
 import math
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 from urllib.parse import urljoin, urlsplit
 
 from ..config import ForgeConfig, OwnerRef, safe_url
@@ -37,7 +37,7 @@ except ImportError:  # the providers that need requests say so (listing.missing_
     _SessionBase = object
     _UNREACHABLE = ()
     _BAD_JSON = (json.JSONDecodeError,)
-from ..paginator import Page, Paginator
+from ..paginator import Page, PagesAtOnce, Paginator
 from ..repo import Repo
 
 
@@ -72,6 +72,11 @@ class OwnerStream:
     fetch: Callable[[object], Page]
     first: object
     total: Optional[int] = None
+    # Where the forge pages by number and the total is known: one page by
+    # its number, and the last page's number (PagesAtOnce reads them several
+    # at a time; docs/architecture.md, "Listing pages at once").
+    page_fetch: Optional[Callable[[int], Page]] = None
+    last_page: int = 0
 
 
 @dataclass(frozen=True)
@@ -206,6 +211,10 @@ class Provider:
         # Set by the Listing: (owner, the forge's count) -> the ISO time to list
         # changed repositories since, or None for a full listing.
         self.plan: Optional[Callable[[OwnerRef, Optional[int]], Optional[str]]] = None
+        # Pages read at once where the total is known (1: one at a time), and
+        # which owners may be (None: all); both set by the Listing.
+        self.listing_workers = 1
+        self.at_once: Optional[Callable[[OwnerRef], bool]] = None
 
     def changed_since(self, owner: OwnerRef, count: Optional[int]) -> Optional[str]:
         """Whether to list only what changed since the last run (an ISO time), or in full (None)."""
@@ -218,6 +227,8 @@ class Provider:
     def open(self, owner: OwnerRef) -> OwnerStream:
         """Find the owner (one request) and learn its repository count on the way."""
         opened = self._owner_stream(owner)
+        if isinstance(opened, OwnerStream):
+            return opened
         fetch, first = opened[0], opened[1]
         total = opened[2] if len(opened) > 2 else None
         if total is None and self.total_in_first_page:
@@ -226,17 +237,36 @@ class Provider:
             fetch = _first_page_cached(fetch, first, page)
         return OwnerStream(owner, fetch, first, total)
 
+    def may_list_at_once(self, owner: OwnerRef) -> bool:
+        """Whether this owner's pages may be read several at a time (set by the Listing)."""
+        return self.listing_workers > 1 and (self.at_once is None or self.at_once(owner))
+
     def iter_repos(self, owner: OwnerRef, opened: Optional[OwnerStream] = None) -> Iterator[Repo]:
         """Every repo of one owner, each once, fetched one page ahead of the reader."""
         stream = opened if opened is not None else self.open(owner)
-        paginator = Paginator(stream.fetch, stream.first, key=lambda repo: repo.id)
+        paginator: Any = None
+        if stream.page_fetch is not None and stream.last_page > 1 and self.may_list_at_once(owner):
+            # The last page first, alone: if the forge has more than it said,
+            # walk one page at a time instead (the estimate was off).
+            probe = stream.page_fetch(stream.last_page)
+            if probe.next is None:
+                held = {stream.last_page: probe}
+                page_fetch = stream.page_fetch
+
+                def fetch_page(number: int) -> Page:
+                    return held.pop(number) if number in held else page_fetch(number)
+                paginator = PagesAtOnce(fetch_page, list(range(stream.last_page, 0, -1)),
+                                        workers=self.listing_workers, key=lambda repo: repo.id)
+        if paginator is None:
+            paginator = Paginator(stream.fetch, stream.first, key=lambda repo: repo.id)
         stream = None
         try:
             for repo in paginator:
                 self.stats.repos += 1
                 yield repo
         finally:
-            paginator.close()
+            if isinstance(paginator, Paginator):
+                paginator.close()
             self.stats.duplicates += paginator.stats.duplicates
             self.stats.bytes += paginator.stats.bytes
 

@@ -32,7 +32,7 @@ from ..limiter import Limiter, PrimaryLimit, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
 from ..listing_cache import request_key, repos_to_rows, rows_fit, rows_to_repos
-from .base import (GitAuth, NotFoundAnswer, Provider, ReversePageOrder, api_redirect, parse_link_header,
+from .base import (GitAuth, NotFoundAnswer, OwnerStream, Provider, ReversePageOrder, api_redirect, parse_link_header,
                    transport_failure)
 from .rate_headers import github as read_rate_headers
 
@@ -325,12 +325,27 @@ class GitHubProvider(Provider):
         since = self.changed_since(owner, estimate) if owner.kind != "installation" else None
         if since is not None:
             return self._changed_first(owner, path, params, since), 1, estimate
-        order = ReversePageOrder(ReversePageOrder.first_page(estimate, self.cfg.per_page), self.cfg.per_page)
+        last_page = ReversePageOrder.first_page(estimate, self.cfg.per_page)
+        order = ReversePageOrder(last_page, self.cfg.per_page)
+
+        probe: Dict[int, Any] = {}     # the last page, read alone first, kept for a walk that follows
+
+        def page_fetch(page: int) -> Page:
+            query = dict(params, per_page=self.cfg.per_page, page=page)
+            got = self._list_page(owner, path, query, list_key, label)
+            if page == last_page:
+                probe[page] = got
+            repos, links, _count, size = got
+            if page == 1 and self.plan is not None and list_key is None:
+                self._list_page(owner, path, dict(params, sort="pushed", direction="desc",
+                                                  per_page=self.cfg.per_page, page=1), None, label)
+            return Page(repos, page + 1 if "next" in links else None, raw_bytes=size)
 
         def fetch(token: Tuple[int, int]) -> Page:
             page = token[1]
             query = dict(params, per_page=self.cfg.per_page, page=page)
-            repos, links, count, size = self._list_page(owner, path, query, list_key, label)
+            got = probe.pop(page, None) if token[0] == 0 else None
+            repos, links, count, size = got or self._list_page(owner, path, query, list_key, label)
             following = order.next_token(token, count, links)
             if following is None and self.plan is not None and list_key is None:
                 # Keep the first changed-first page too, so the next run's first
@@ -339,6 +354,8 @@ class GitHubProvider(Provider):
                                                   per_page=self.cfg.per_page, page=1), None, label)
             return Page(repos, following, raw_bytes=size)
 
+        if estimate is not None and list_key is None:
+            return OwnerStream(owner, fetch, order.first_token(), estimate, page_fetch, last_page)
         return fetch, order.first_token(), estimate
 
     def _list_page(self, owner: OwnerRef, path: str, query: Dict[str, Any], list_key: Optional[str],
