@@ -393,6 +393,7 @@ class _Run:
         self._work: "queue.Queue[Any]" = queue.Queue(maxsize=max(2, self.s.concurrency * 2))
         self._seen: Set[str] = set()
         self._planner_error: Optional[BaseException] = None
+        self.gone_pending = 0
         self._started = time.monotonic()
 
     # --- plan ---------------------------------------------------------------------------
@@ -614,7 +615,8 @@ class _Run:
                 if not self.s.check_mode:
                     # What the next run may skip asking for (docs/architecture.md, "Conditional listing").
                     self.listing.finish(clean=bool(self.report.complete_listing) and not self.report.failed_count
-                                        and not self.report.interrupted and self.report.fatal is None)
+                                        and not self.report.interrupted and self.report.fatal is None,
+                                        gone=self.gone_pending > 0)
             finally:
                 if journal is not None:
                     journal.close()
@@ -725,6 +727,8 @@ class _Run:
             else:
                 candidates.append((key, entry, info))
         prune = self.s.prune
+        # Confirmed gone and still in the journal after this: a prune run must list in full.
+        self.gone_pending = len(candidates)
         if not candidates:
             return
         if not prune.enabled or self.s.check_mode:
@@ -744,6 +748,7 @@ class _Run:
         for key, entry, info in candidates:
             if not entry.path:
                 journal.forget(key)
+                self.gone_pending -= 1
                 info.update(action="forgotten", reason="gone from the forge; it had no clone")
                 self.report.add_gone(info)
                 continue
@@ -753,6 +758,7 @@ class _Run:
                 info["trash_path"] = result.trash_path
             if result.removed:
                 journal.forget(key)
+                self.gone_pending -= 1
             self.report.add_gone(info, pruned=result.removed)
 
 
@@ -771,7 +777,8 @@ def run_job(spec: JobSpec, hooks: Optional[Hooks] = None) -> RunReport:
         hooks.progress.subscribe(ProgressFileWriter(spec.sync.progress_file))
     listing = _listing_for(spec, hooks)
     if not spec.sync.check_mode:
-        listing.use_cache(ListingCache(cache_dir_for(spec.sync.journal_path)), spec.sync.full_listing_interval)
+        listing.use_cache(ListingCache(cache_dir_for(spec.sync.journal_path)), spec.sync.full_listing_interval,
+                          prune=spec.sync.prune.enabled)
     pusher = None
     if spec.push is not None and not spec.sync.check_mode:
         pusher = PushMirror(spec.push, spec.sync.dest, spec.sync.journal_path)

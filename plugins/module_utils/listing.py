@@ -121,6 +121,7 @@ class Listing:
         self.expected: Optional[int] = None
         self.cache: Optional[ListingCache] = None
         self.full_listing_interval = 86400.0
+        self.prune = False
         self.started_at = time.time()
         self.modes: Dict[str, str] = {}             # owner key -> "full" | "changed"
         self._counts: Dict[str, Optional[int]] = {}  # owner key -> the forge's count at opening
@@ -130,21 +131,23 @@ class Listing:
     def _at_once_ok(self, owner: OwnerRef) -> bool:
         """Pages read several at a time may miss a repository deleted while
         they are read (a later one slides onto a page already read; the
-        one-at-a-time reverse walk cannot miss it), so only where no prune
-        depends on it: without a cache (org_repos, check mode) and on an
-        owner's first listing, which is then not taken as full."""
-        if self.cache is None:
-            return True
-        return self.modes.get(self._owner_key(owner)) == "first"
+        one-at-a-time reverse walk cannot miss it). So only on an owner's
+        first listing into a dest: nothing is pruned after it (it is not taken
+        as full), and a repository missed that way changes the owner's count,
+        which makes the next run list in full (a deletion plus an addition
+        that keep the count: within full_listing_interval). org_repos and
+        check mode keep no cache and read one page at a time."""
+        return self.cache is not None and self.modes.get(self._owner_key(owner)) == "first"
 
     # ---- conditional, changed-first listing (docs/architecture.md, "Conditional listing") ----
 
-    def use_cache(self, cache: ListingCache, full_listing_interval: float) -> None:
+    def use_cache(self, cache: ListingCache, full_listing_interval: float, prune: bool = False) -> None:
         """Keep ETags and pages beside the journal, and list only what changed
         when the forge's count says nothing was added or removed, at least one
         full listing every full_listing_interval seconds."""
         self.cache = cache
         self.full_listing_interval = float(full_listing_interval)
+        self.prune = prune
         self.provider.cache = cache
         self.provider.plan = self._plan
 
@@ -163,7 +166,10 @@ class Listing:
         if not state.listed_at and count is not None:
             self.modes[key] = "first"
             return None
-        if count is None or state.count != count or not state.clean or not fresh or not state.listed_at:
+        # With prune on, repositories the last full listing found gone (and kept: prune off, local work)
+        # are acted on now, which needs a full listing.
+        if (count is None or state.count != count or not state.clean or not fresh or not state.listed_at
+                or (self.prune and state.gone)):
             self.modes[key] = "full"
             return None
         self.modes[key] = "changed"
@@ -176,7 +182,7 @@ class Listing:
         """Whether every owner was listed in full (what prune and gone-detection need)."""
         return all(mode == "full" for mode in self.modes.values())
 
-    def finish(self, clean: bool) -> None:
+    def finish(self, clean: bool, gone: bool = False) -> None:
         """Remember, for the next run, what this listing saw. Only after the
         listing went to its end; a full listing also resets the count and
         the interval, and drops pages no longer part of any listing."""
@@ -190,6 +196,7 @@ class Listing:
             if mode in ("full", "first"):
                 state.count = self._counts.get(key)
                 state.full_at = self.started_at
+                state.gone = gone
             cache.set_owner(key, state)
         if self.modes and all(mode in ("full", "first") for mode in self.modes.values()):
             cache.forget_untouched()

@@ -62,6 +62,7 @@ class OwnerState:
     full_at: float = 0.0                # when the last full listing started (epoch s)
     listed_at: float = 0.0              # when the last listing of any kind started
     clean: bool = False                 # that run had no failure and was not interrupted
+    gone: bool = False                  # the last full listing left repositories gone upstream in the journal
 
 
 class ListingCache:
@@ -124,11 +125,12 @@ class ListingCache:
         if not isinstance(data, dict):
             return OwnerState()
         return OwnerState(count=data.get("count"), full_at=float(data.get("full_at") or 0.0),
-                          listed_at=float(data.get("listed_at") or 0.0), clean=bool(data.get("clean")))
+                          listed_at=float(data.get("listed_at") or 0.0), clean=bool(data.get("clean")),
+                          gone=bool(data.get("gone")))
 
     def set_owner(self, key: str, state: OwnerState) -> None:
         self._index["owners"][key] = {"count": state.count, "full_at": state.full_at,
-                                      "listed_at": state.listed_at, "clean": state.clean}
+                                      "listed_at": state.listed_at, "clean": state.clean, "gone": state.gone}
 
     def save(self) -> None:
         """Write the index; answers not used by a full listing are dropped

@@ -16,7 +16,6 @@ import math
 
 import pytest
 
-from bulk_clone_engine.listing import LISTING_WORKERS
 from listing_support import list_repos, open_listing  # noqa: E402
 
 TOKEN = "forge-token"
@@ -230,16 +229,13 @@ def test_listing_is_lazy(big_github_forge, api):
     the paginator's documented one: the page being read, one in the queue
     and one in the fetching thread's hand (lookahead + 2)."""
     pages = _pages_after_first_repo(big_github_forge, api)
-    # REST knows the total: its pages are read at once, at most a window ahead (PagesAtOnce).
-    bound = 3 if api == "graphql" else 1 + 2 * LISTING_WORKERS
-    assert 1 <= pages <= bound, "fetched %d pages to read one repo" % pages
+    assert 1 <= pages <= 3, "fetched %d pages to read one repo" % pages
 
 
 @pytest.mark.parametrize("api", ["rest", "graphql"])
 def test_listing_reads_only_one_page_ahead(big_github_forge, api):
     pages = _pages_after_first_repo(big_github_forge, api)
-    bound = 2 if api == "graphql" else 1 + 2 * LISTING_WORKERS
-    assert pages <= bound, "fetched %d pages to read one repo" % pages
+    assert pages <= 2, "fetched %d pages to read one repo" % pages
 
 
 def _settle(forge, quiet_rounds=5, step=0.1):

@@ -24,7 +24,7 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import (GitAuth, NotFoundAnswer, OriginBoundSession, Provider, ReversePageOrder, api_redirect, page_number,
+from .base import (GitAuth, NotFoundAnswer, OriginBoundSession, OwnerStream, Provider, ReversePageOrder, api_redirect, page_number,
                    parse_link_header, transport_failure)
 from .rate_headers import retry_after_only as read_rate_headers
 
@@ -152,11 +152,11 @@ class GiteaProvider(Provider):
         # Gitea lists by id, oldest first, with X-Total-Count: the same reverse
         # walk as GitHub (see ReversePageOrder), so repos deleted mid-listing
         # cannot hide others. Without a total, only short pages are trusted.
-        order = ReversePageOrder(ReversePageOrder.first_page(total, limit), limit,
-                                 links_reliable=total is not None)
+        last_page = ReversePageOrder.first_page(total, limit)
+        order = ReversePageOrder(last_page, limit, links_reliable=total is not None)
+        held: Dict[int, Any] = {}      # the probe page, read alone first, kept for a walk that follows
 
-        def fetch(token: Tuple[int, int]) -> Page:
-            page = token[1]
+        def one_page(page: int) -> Tuple[Any, Any, Dict[str, str]]:
             what = "GET %s page %d" % (path, page)
             try:
                 response, data = self._get(path, {"page": page, "limit": limit}, what)
@@ -165,10 +165,25 @@ class GiteaProvider(Provider):
             if not isinstance(data, list):
                 raise Transient("%s: expected a JSON list of repositories" % what)
             self.stats.pages += 1
-            links = parse_link_header(response.headers.get("Link"))
+            return response, data, parse_link_header(response.headers.get("Link"))
+
+        def page_fetch(page: int) -> Page:
+            got = one_page(page)
+            if page == last_page:
+                held[page] = got
+            response, data, links = got
+            return Page([self._from_api(r, owner.name) for r in data], page + 1 if "next" in links else None,
+                        raw_bytes=len(response.content or b""))
+
+        def fetch(token: Tuple[int, int]) -> Page:
+            page = token[1]
+            got = held.pop(page, None) if token[0] == 0 else None
+            response, data, links = got or one_page(page)
             repos = [self._from_api(r, owner.name) for r in data]
             return Page(repos, order.next_token(token, len(data), links), raw_bytes=len(response.content or b""))
 
+        if total is not None:
+            return OwnerStream(owner, fetch, order.first_token(), total, page_fetch, last_page)
         return fetch, order.first_token(), total
 
     def _from_api(self, r: Dict[str, Any], owner: str) -> Repo:

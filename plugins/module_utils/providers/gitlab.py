@@ -30,7 +30,7 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import (GitAuth, NotFoundAnswer, OriginBoundSession, Provider, ReversePageOrder, api_redirect,
+from .base import (GitAuth, NotFoundAnswer, OriginBoundSession, OwnerStream, Provider, ReversePageOrder, api_redirect,
                    transport_failure)
 from .rate_headers import gitlab as read_rate_headers
 
@@ -205,17 +205,33 @@ class GitLabProvider(Provider):
         # they get the reverse walk (see ReversePageOrder): ordered by id, new
         # projects land after the end and deletions cannot hide a project.
         order = ReversePageOrder(probe, per_page)
+        held: Dict[int, Any] = {}      # the probe page, read alone first, kept for a walk that follows
 
-        def fetch(token: Tuple[int, int]) -> Page:
-            page = token[1]
+        def one_page(page: int) -> Tuple[Any, Any, Dict[str, str]]:
             response, data = self._request(path, dict(params, page=page), "GET %s page %d" % (path, page))
             if not isinstance(data, list):
                 raise Transient("GET %s page %d: expected a JSON list of projects" % (path, page))
             self.stats.pages += 1
             links = {rel: link.get("url") for rel, link in response.links.items() if link.get("url")}
+            return response, data, links
+
+        def page_fetch(page: int) -> Page:
+            got = one_page(page)
+            if page == probe:
+                held[page] = got
+            response, data, links = got
+            return Page([self._from_api(p, owner.name) for p in data], page + 1 if "next" in links else None,
+                        raw_bytes=len(response.content or b""))
+
+        def fetch(token: Tuple[int, int]) -> Page:
+            page = token[1]
+            got = held.pop(page, None) if token[0] == 0 else None
+            response, data, links = got or one_page(page)
             repos = [self._from_api(p, owner.name) for p in data]
             return Page(repos, order.next_token(token, len(data), links), raw_bytes=len(response.content or b""))
 
+        if total is not None:
+            return OwnerStream(owner, fetch, order.first_token(), total, page_fetch, probe)
         return fetch, order.first_token(), total
 
     def _follow_next(self, owner: OwnerRef, path: str, params: Dict[str, Any]):
