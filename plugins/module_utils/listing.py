@@ -137,7 +137,14 @@ class Listing:
         which makes the next run list in full (a deletion plus an addition
         that keep the count: within full_listing_interval). org_repos and
         check mode keep no cache and read one page at a time."""
-        return self.cache is not None and self.modes.get(self._owner_key(owner)) == "first"
+        if self.cache is None:
+            return False
+        key = self._owner_key(owner)
+        if key not in self.modes and not self.cache.owner(key).listed_at:
+            # A provider that does not plan (GitLab, Gitea): first listing all the same.
+            self._counts.setdefault(key, None)
+            self.modes[key] = "first"
+        return self.modes.get(key) == "first"
 
     # ---- conditional, changed-first listing (docs/architecture.md, "Conditional listing") ----
 
@@ -252,6 +259,7 @@ class Listing:
             "pages": self.provider.stats.pages,
             "bytes_listed": self.provider.stats.bytes,
             "not_modified": self.provider.stats.not_modified,
+            "pages_at_once": self.provider.stats.pages_at_once,
             "listing_modes": dict(sorted(self.modes.items())),
             "duplicates_dropped": self.provider.stats.duplicates,
             "retries": lim.retries,

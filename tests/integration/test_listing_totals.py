@@ -54,3 +54,21 @@ def test_bitbucket_size_is_the_total(fresh_forge):
 def test_a_shard_expects_its_share(forge):
     listing = open_listing(kwargs_for(forge, "github", FAST), ["acme"], "org", {"shard": "1/4"})
     assert listing.open_owners() == -(-len(forge.repos("github", "acme")) // 4)
+
+
+@pytest.mark.parametrize("flavour,owner,kind,service", [("github", "acme", "org", "github"),
+                                                        ("gitlab", "platform", "group", "gitlab"),
+                                                        ("gitea", "tools", "org", "gitea")])
+def test_a_first_listing_into_a_dest_reads_pages_at_once_in_page_order(forge, tmp_path, flavour, owner, kind, service):
+    """Issue 13 point 3: with the total known, pages are read several at a time (PagesAtOnce) and come out
+    in the order the one-at-a-time walk gives; the run is not taken as full (no prune after it)."""
+    from bulk_clone_engine.listing_cache import ListingCache
+    small = dict(FAST, per_page=10)
+    sequential = open_listing(kwargs_for(forge, flavour, small), [owner], kind, {})
+    walked = [r.id for r in sequential]
+    at_once = open_listing(kwargs_for(forge, flavour, small), [owner], kind, {})
+    at_once.use_cache(ListingCache(str(tmp_path / "cache")), 86400.0)
+    read = [r.id for r in at_once]
+    assert read == walked and at_once.counts.listed == len(forge.repos(service, owner))
+    assert set(at_once.modes.values()) == {"first"} and not at_once.full
+    assert at_once.stats()["pages_at_once"] > 1 and sequential.stats()["pages_at_once"] == 0

@@ -58,6 +58,7 @@ class ListingStats:
     duplicates: int = 0
     bytes: int = 0          # bytes of the listing pages' bodies
     not_modified: int = 0   # conditional requests answered 304 (docs/forge-wire.md, "Conditional listing")
+    pages_at_once: int = 0  # pages read several at a time (PagesAtOnce)
 
 
 @dataclass
@@ -269,6 +270,8 @@ class Provider:
                 paginator.close()
             self.stats.duplicates += paginator.stats.duplicates
             self.stats.bytes += paginator.stats.bytes
+            if isinstance(paginator, PagesAtOnce):
+                self.stats.pages_at_once += paginator.stats.pages
 
     def _owner_stream(self, owner: OwnerRef) -> Tuple:
         """(fetch, first token) or (fetch, first token, repository count)."""
