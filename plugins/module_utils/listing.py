@@ -162,8 +162,8 @@ class Listing:
         cfg = self.provider.cfg
         return "%s %s %s:%s" % (cfg.provider, cfg.api_url, owner.kind, owner.name)
 
-    def _plan(self, owner: OwnerRef, count: Optional[int]) -> Optional[str]:
-        """The ISO time to list changes since, or None for a full listing:
+    def _plan(self, owner: OwnerRef, count: Optional[int]) -> Optional[float]:
+        """The time (epoch s) to list changes since, or None for a full listing:
         full unless the last run was clean, its full listing is younger than
         full_listing_interval and the forge's count is the one it saw then."""
         key = self._owner_key(owner)
@@ -181,8 +181,7 @@ class Listing:
             return None
         self.modes[key] = "changed"
         # A margin for the forge's clock running behind ours: a page more, never a push missed.
-        since = state.listed_at - CLOCK_MARGIN
-        return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(since))
+        return state.listed_at - CLOCK_MARGIN
 
     @property
     def full(self) -> bool:

@@ -105,3 +105,23 @@ def test_a_rename_keeps_the_count_and_is_seen_by_the_next_full_listing(fresh_for
     full = sync(forge, dest, per_page=5, full_listing_interval=0)
     assert set(full.listing["listing_modes"].values()) == {"full"}
     assert (dest / new).is_dir()
+
+
+def test_gitlab_group_resync_lists_recent_activity_first_and_stops(fresh_forge, hermetic_git, tmp_path):
+    """GitLab: the count from X-Total, then projects by last_activity_at desc, looking back an hour more
+    (last_activity_at moves at most hourly). No ETag is relied on there: the saving is in requests."""
+    import time as _time
+    from bulk_clone_engine import job
+    forge = fresh_forge(["gitlab:grp:60:flat=1"])
+    dest = tmp_path / "src"
+    values = dict(provider="gitlab", api_url=forge.gitlab_url, token=forge.token, owners=["grp"], dest=str(dest),
+                  per_page=10, **FAST_GIT)
+    job.run_job(job.build_job(values, environ={}))
+    forge.reset_counters()
+    report = job.run_job(job.build_job(values, environ={}))
+    counts = forge.counters()
+    assert set(report.listing["listing_modes"].values()) == {"changed"}
+    assert counts.get("api:gitlab", 0) <= 3                  # the one-item page (X-Total) and changed pages
+    recent = {r["full_path"] for r in forge.repos("gitlab", "grp") if r["marker"] and
+              _time.mktime(_time.strptime(r["marker"][:19], "%Y-%m-%dT%H:%M:%S")) - _time.timezone > _time.time() - 3 * 3600}
+    assert set(forge.git_requests_by_repo("gitlab")) <= recent

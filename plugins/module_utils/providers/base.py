@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 from urllib.parse import urljoin, urlsplit
@@ -197,6 +198,17 @@ def _origin_text(url: str) -> str:
     return "%s://%s" % (parts.scheme, parts.netloc.rpartition("@")[2])
 
 
+def iso_time(epoch: float) -> str:
+    """The forges' timestamps compare as text on their first 19 characters (to the second)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def older_than(markers: List[str], since: str) -> bool:
+    """Whether the oldest of a page's change markers is before ``since``."""
+    known = [m[:19] for m in markers if m]
+    return bool(known) and min(known) < since[:19]
+
+
 class Provider:
     """Base class: subclasses implement `_owner_stream` and `git_auth`."""
 
@@ -209,17 +221,21 @@ class Provider:
         # Set by the Listing when a journal is kept (listing_cache.ListingCache):
         # providers that can make their listing requests conditional do.
         self.cache = None
-        # Set by the Listing: (owner, the forge's count) -> the ISO time to list
-        # changed repositories since, or None for a full listing.
-        self.plan: Optional[Callable[[OwnerRef, Optional[int]], Optional[str]]] = None
+        # Set by the Listing: (owner, the forge's count) -> the time (epoch s) to
+        # list changed repositories since, or None for a full listing.
+        self.plan: Optional[Callable[[OwnerRef, Optional[int]], Optional[float]]] = None
         # Pages read at once where the total is known (1: one at a time), and
         # which owners may be (None: all); both set by the Listing.
         self.listing_workers = 1
         self.at_once: Optional[Callable[[OwnerRef], bool]] = None
 
-    def changed_since(self, owner: OwnerRef, count: Optional[int]) -> Optional[str]:
-        """Whether to list only what changed since the last run (an ISO time), or in full (None)."""
-        return self.plan(owner, count) if self.plan is not None else None
+    def changed_since(self, owner: OwnerRef, count: Optional[int], lag: float = 0.0) -> Optional[str]:
+        """Whether to list only what changed since the last run (as an ISO
+        time, ``lag`` seconds earlier still), or in full (None)."""
+        since = self.plan(owner, count) if self.plan is not None else None
+        return None if since is None else iso_time(since - lag)
+
+
 
     # A forge whose listing tells its total only inside the first page (GraphQL
     # totalCount, Bitbucket Cloud's size): open() fetches that page at once.

@@ -32,8 +32,8 @@ from ..limiter import Limiter, PrimaryLimit, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
 from ..listing_cache import request_key, repos_to_rows, rows_fit, rows_to_repos
-from .base import (GitAuth, NotFoundAnswer, OwnerStream, Provider, ReversePageOrder, api_redirect, parse_link_header,
-                   transport_failure)
+from .base import (GitAuth, NotFoundAnswer, OwnerStream, Provider, ReversePageOrder, api_redirect, older_than,
+                   parse_link_header, transport_failure)
 from .rate_headers import github as read_rate_headers
 
 # What _request answers to a conditional GET the forge says is unchanged (304).
@@ -392,9 +392,7 @@ class GitHubProvider(Provider):
         def fetch(page: int) -> Page:
             repos, links, count, size = self._list_page(owner, path, dict(query, per_page=self.cfg.per_page,
                                                                             page=page), None, owner.name)
-            markers = [r.marker for r in repos if r.marker]
-            older = bool(markers) and min(markers) < since
-            more = "next" in links and count > 0 and not older
+            more = "next" in links and count > 0 and not older_than([r.marker for r in repos], since)
             return Page(repos, page + 1 if more else None, raw_bytes=size)
 
         return fetch

@@ -31,7 +31,7 @@ from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
 from .base import (GitAuth, NotFoundAnswer, OriginBoundSession, OwnerStream, Provider, ReversePageOrder, api_redirect,
-                   transport_failure)
+                   older_than, transport_failure)
 from .rate_headers import gitlab as read_rate_headers
 
 try:
@@ -51,6 +51,9 @@ except ImportError:
 
 # GitLab leaves X-Total, X-Total-Pages and rel="last" out above this many rows.
 TOTALS_LIMIT = 10000
+
+# GitLab moves a project's last_activity_at at most about once an hour.
+ACTIVITY_LAG = 3600.0
 
 
 def gitlab_base_url(api_url: str) -> str:
@@ -196,6 +199,11 @@ class GitLabProvider(Provider):
         if kind == "user":
             return self._follow_next(owner, path, params)
         per_page = int(params["per_page"])
+        # last_activity_at moves at most once an hour (ACTIVITY_LAG): look back that much further.
+        since = self.changed_since(owner, total, ACTIVITY_LAG)
+        if since is not None:
+            return self._changed_first(owner, path, dict(params, order_by="last_activity_at", sort="desc"),
+                                       since), 1, total
         if total is None:
             # Totals vanish above 10,000 rows: start on the page holding row 10,001.
             probe = TOTALS_LIMIT // per_page + 1
@@ -233,6 +241,21 @@ class GitLabProvider(Provider):
         if total is not None:
             return OwnerStream(owner, fetch, order.first_token(), total, page_fetch, probe)
         return fetch, order.first_token(), total
+
+    def _changed_first(self, owner: OwnerRef, path: str, params: Dict[str, Any], since: str):
+        """Most recent activity first, forward, stopping after the first page
+        whose oldest activity is before ``since`` (docs/forge-wire.md,
+        "Changed-first listing")."""
+        def fetch(page: int) -> Page:
+            response, data = self._request(path, dict(params, page=page), "GET %s page %d" % (path, page))
+            if not isinstance(data, list):
+                raise Transient("GET %s page %d: expected a JSON list of projects" % (path, page))
+            self.stats.pages += 1
+            repos = [self._from_api(p, owner.name) for p in data]
+            more = bool(data) and "next" in response.links and not older_than([r.marker for r in repos], since)
+            return Page(repos, page + 1 if more else None, raw_bytes=len(response.content or b""))
+
+        return fetch
 
     def _follow_next(self, owner: OwnerRef, path: str, params: Dict[str, Any]):
         def fetch(token) -> Page:
