@@ -27,7 +27,6 @@ import hashlib
 import json
 import logging
 import os
-import time
 from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
@@ -46,14 +45,6 @@ def cache_dir_for(journal_path: str) -> str:
 def request_key(method: str, path: str, params: Optional[Dict[str, Any]] = None) -> str:
     query = "&".join("%s=%s" % (k, params[k]) for k in sorted(params or {}))
     return "%s %s?%s" % (method, path, query)
-
-
-@dataclass
-class Cached:
-    """One stored answer: its ETag and what the provider kept of it."""
-
-    etag: str
-    value: Any
 
 
 @dataclass
@@ -175,7 +166,3 @@ def rows_to_repos(stored: Any) -> Optional[List[Repo]]:
         data["topics"] = tuple(data.get("topics") or ())
         repos.append(Repo(**data))
     return repos
-
-
-def now() -> float:
-    return time.time()
