@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Dict
 
-from bulk_clone_support import FAST_GIT, forge_kwargs, hermetic_git  # noqa: F401  pylint: disable=unused-import
+from bulk_clone_support import FAST_GIT, forge_kwargs
 
 OWNER = "acme"
 
