@@ -134,6 +134,16 @@ options:
         naming the number, like rsync's C(--max-delete). V(-1) sets no limit.
     type: int
     default: 20
+  full_listing_interval:
+    description:
+      - Seconds between two full listings of an owner. In between, when the forge's repository count is the
+        one the last full listing saw and the last run ended clean, a re-sync lists only the repositories
+        pushed since the last run, most recent first, with conditional requests (C(If-None-Match)); a
+        no-change re-sync then costs a few API requests and no rate-limit budget on GitHub.
+      - Deletions, renames and archive flips that leave the count unchanged are seen by the next full listing;
+        O(prune) acts only after a full listing. V(0) lists in full every time.
+    type: float
+    default: 86400.0
   force:
     description:
       - With O(strategy=reset), reset clones that have local work too. Uncommitted work is stashed
