@@ -33,6 +33,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Set, 
 
 from .config import ForgeConfig, OwnerRef, build_forge_config, build_owners, url_credentials
 from .errors import AuthError, BulkCloneError, ConfigError, NotFoundError, StateError
+from .extras import GIST_KINDS, WIKI, sync_wiki, wiki_of
 from .gitprocess import GitInterrupted
 from .access import RunnerPool, RunnerSettings
 from .gitrunner import allow_git_again, terminate_all_git
@@ -84,6 +85,9 @@ class SyncSettings:
     git_tries: int
     git_backoff_base: float
     gitlab_granularity: float
+    wikis: bool = False
+    gists: bool = False
+    gists_path_template: str = "{owner}/gists/{name}"
 
     @property
     def strategy(self) -> str:
@@ -186,12 +190,28 @@ def build_job(values: Mapping[str, Any], door: str = BULK_CLONE, check_mode: boo
         max_calls_per_second=v.get("max_calls_per_second"), validate_certs=v.get("validate_certs", True),
         timeout=v.get("timeout"), per_page=v.get("per_page"), secondary_min_wait=v.get("secondary_min_wait"),
         max_tries=v.get("max_tries"), retry_base=v.get("retry_base"))
+    if sync is not None:
+        _check_extras(forge.provider, sync)
     owners = build_owners(forge.provider, v.get("owners") or [], v.get("owner_kind"))
     selection = compile_selection(**{o.name: v.get(o.name) for o in at(ORG_REPOS) if o.group == "selection"})
     secrets = tuple(s for s in (forge.token, forge.app_private_key, push.token if push else None) if s)
     return JobSpec(forge=forge, owners=owners, selection=selection, sync=sync, push=push,
                    summary_template=v.get("summary_template") if sync else None, diff=diff, shard=v.get("shard"),
                    fields=tuple(v.get("fields") or ()), secrets=secrets)
+
+
+# Which forges have each extra (extras.py); Bitbucket's wikis and snippets are not cloned.
+WIKI_PROVIDERS = ("github", "gitlab", "gitea")
+GIST_PROVIDERS = ("github", "gitlab")
+
+
+def _check_extras(provider: str, sync: SyncSettings) -> None:
+    if sync.wikis and provider not in WIKI_PROVIDERS:
+        raise ConfigError("wikis works with provider %s, not %s: remove wikis or choose another provider"
+                          % (", ".join(WIKI_PROVIDERS), provider))
+    if sync.gists and provider not in GIST_PROVIDERS:
+        raise ConfigError("gists works with provider github (gists) or gitlab (snippets), not %s: remove gists"
+                          % provider)
 
 
 def _at_least_one_second(name: str, value: Any) -> float:
@@ -227,6 +247,11 @@ def build_sync_settings(v: Mapping[str, Any], check_mode: bool) -> SyncSettings:
     opts = SyncOptions(strategy=v["strategy"], depth=v.get("depth"), filter=v.get("filter"),
                        branch=v.get("branch"), submodules=bool(v.get("submodules")), force=bool(v.get("force")))
     validate_template(v.get("path_template") or "")
+    if v.get("gists"):
+        try:
+            validate_template(v.get("gists_path_template") or "")
+        except ConfigError as exc:
+            raise ConfigError(str(exc).replace("path_template", "gists_path_template", 1)) from None
     settings = SyncSettings(
         dest=dest, options=opts, path_template=v["path_template"], concurrency=concurrency,
         protocol=v["protocol"], state_file=v.get("state_file") or None, max_failures=max_failures,
@@ -236,7 +261,9 @@ def build_sync_settings(v: Mapping[str, Any], check_mode: bool) -> SyncSettings:
         git_hosts=tuple(v.get("git_hosts") or ()), lock_timeout=lock_timeout,
         stall_timeout=_at_least_one_second("stall_timeout", v.get("stall_timeout")),
         git_timeout=float(v.get("git_timeout")), git_tries=int(v.get("git_tries")),
-        git_backoff_base=float(v.get("git_backoff_base")), gitlab_granularity=float(v.get("gitlab_granularity")))
+        git_backoff_base=float(v.get("git_backoff_base")), gitlab_granularity=float(v.get("gitlab_granularity")),
+        wikis=bool(v.get("wikis")), gists=bool(v.get("gists")),
+        gists_path_template=v.get("gists_path_template") or "{owner}/gists/{name}")
     _check_dest(settings)
     return settings
 
@@ -412,13 +439,14 @@ class _Run:
         """The planner thread: list, select, plan; real work goes to the queue.
         At the end (however it ends) one None per worker tells them to stop."""
         try:
-            for repo in self.listing:
+            for repo in self._items():
                 if self._stopping():
                     return
                 self._seen.add(repo.key)
                 self.progress.planned()
                 try:
-                    rel = render_path(self.s.path_template, repo)
+                    rel = render_path(self.s.gists_path_template if repo.kind in GIST_KINDS else self.s.path_template,
+                                      repo)
                 except PathError as exc:
                     self._finish(repo, "", SyncResult(Outcome.FAILED, None, str(exc)))
                     continue
@@ -447,6 +475,37 @@ class _Run:
                         break
                     except queue.Full:
                         continue
+
+    def _items(self) -> Iterator[Repo]:
+        """The listing, each repository followed by its extras (its wiki, its
+        GitLab snippets), then each owner's gists (extras.py). Gists and
+        snippets are sharded by their own path; a wiki follows its repository."""
+        provider = self.listing.provider
+        shard = self.spec.selection.shard
+        seen: Set[str] = set()
+
+        def fresh(item: Repo) -> bool:
+            if item.key in seen or (shard is not None and not shard.owns(item.full_path)):
+                return False
+            seen.add(item.key)
+            return True
+        for repo in self.listing:
+            yield repo
+            if self.s.wikis:
+                wiki = wiki_of(repo)
+                if wiki is not None:
+                    yield wiki
+            if self.s.gists:
+                for item in provider.repo_gists(repo):
+                    if fresh(item):
+                        yield item
+        if self.s.gists:
+            for owner in self.spec.owners:
+                if self._stopping():
+                    return
+                for item in provider.gists(owner):
+                    if fresh(item):
+                        yield item
 
     def _hand_over(self, repo: Repo, rel: str) -> None:
         """Queue real work; a full queue pauses the listing (backpressure) until a worker is free."""
@@ -489,8 +548,11 @@ class _Run:
             runner, note = self.access.runner_for(url)
             target = resolve(self.s.dest, rel, repo.full_path)
             with runner.reporting_progress(lambda count: self.progress.received(repo, received.add(count))):
-                result = sync_repo(runner, target, url, repo.default_branch, self.s.options,
-                                   temp_dir=self.s.temp_dir)
+                if repo.kind == WIKI:
+                    result = sync_wiki(runner, target, url, self.s.options, temp_dir=self.s.temp_dir)
+                else:
+                    result = sync_repo(runner, target, url, repo.default_branch, self.s.options,
+                                       temp_dir=self.s.temp_dir)
         except GitInterrupted:
             result = SyncResult(Outcome.FAILED, None, INTERRUPTED + "; a re-run starts it again")
         except BulkCloneError as exc:   # PathError included: a name that would leave dest
@@ -680,6 +742,21 @@ class _Run:
         path = (full_path or "").lower()
         return any(path.startswith(o.name.lower().strip("/") + "/") for o in self.spec.owners)
 
+    def _extra_kept(self, key: str, extra_id: str) -> Optional[str]:
+        """Why an extra's journal entry (wiki-42, gist-abc, snippet-7) is kept
+        although this run did not sync it, or None when it is gone upstream."""
+        kind, _sep, ref = extra_id.partition("-")
+        if kind == WIKI:
+            if not self.s.wikis:
+                return "wikis is off in this run, kept"
+            parent = "%s:%s" % (key.rpartition(":")[0], ref)
+            if ref.isdigit() and parent not in self._seen:
+                return "its repository was not selected, kept" if self.listing.saw(int(ref)) else None
+            return None
+        if kind in GIST_KINDS and not self.s.gists:
+            return "gists is off in this run, kept"
+        return None
+
     def _handle_gone(self, journal: Journal) -> None:
         """Journal entries this run did not sync: confirmed gone, or merely not selected."""
         candidates = []
@@ -689,6 +766,9 @@ class _Run:
             info: Dict[str, Any] = {"key": key, "full_path": entry.full_path, "path": entry.path}
             if not self._owned_by_this_run(key, entry.full_path):
                 info.update(action="kept", reason="not in this run's owners, kept")
+                self.report.add_gone(info)
+            elif not repo_id.isdigit() and self._extra_kept(key, repo_id):
+                info.update(action="kept", reason=self._extra_kept(key, repo_id))
                 self.report.add_gone(info)
             elif repo_id.isdigit() and self.listing.saw(int(repo_id)):
                 info.update(action="kept", reason="not selected, kept")

@@ -185,6 +185,16 @@ options:
       - A git transfer that receives no byte for this many seconds is aborted and retried (a stalled pack).
     type: float
     default: 30.0
+  wikis:
+    description:
+      - Also clone each repository's wiki (GitHub, GitLab, Gitea) beside it as C(NAME.wiki), from C(NAME.wiki.git).
+      - Only wikis the forge reports enabled are tried (GitHub and Gitea C(has_wiki), GitLab C(wiki_access_level)).
+        A wiki that is enabled but was never written to has no git repository; it is reported as skipped with
+        the reason C(no wiki), never as a failure.
+      - A wiki has no change marker of its own, so each re-sync costs one C(git ls-remote) request per wiki; it is
+        fetched only when the forge advertises other refs than the clone holds.
+    type: bool
+    default: false
   push_to:
     description:
       - URL template of a second remote each changed mirror is pushed to with C(git push --mirror), for
@@ -239,6 +249,12 @@ EXAMPLES = r'''
     archived: exclude
     filter: blob:none
     shard: "{{ groups['devboxes'].index(inventory_hostname) }}/4"
+
+- name: Every repository of acme with its wiki beside it (acme/api.wiki next to acme/api)
+  gizzahub.bulk_clone.bulk_clone:
+    owners: acme
+    dest: ~/src
+    wikis: true
 
 - name: Long run in the background, with a progress file to poll
   gizzahub.bulk_clone.bulk_clone:

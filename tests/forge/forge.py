@@ -37,6 +37,7 @@ from .specs import BITBUCKET_SERVICES, OwnerSpec, parse_specs
 from .state import PUSH_OWNER, ForgeRepo, ForgeState, iso
 from .urls import ForgeUrls
 from .web import Request, Response, json_response, make_server, text_response
+from .wikis import Wikis
 
 SERVICES = ("github", "gitlab", "gitea")
 BITBUCKET_GIT_DENIED = ("You may not have access to this repository or it no longer exists in this workspace. "
@@ -171,6 +172,7 @@ class Forge(ForgeUrls):
         self.bitbucket = BitbucketCloudApi(self)
         self.bitbucket_server = BitbucketServerApi(self)
         self.git = GitHttp(self)
+        self.wikis = Wikis(self)
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> "Forge":
@@ -608,6 +610,17 @@ class Forge(ForgeUrls):
             repo.refs = refs
             self._moved_by_push(repo, max(int(time.time()), repo.pushed_at + 1))
             self.state.touch()
+
+    # -- extras: wikis ----------------------------------------------------
+    def extra_repo(self, service: str, full_path: str) -> Optional[ForgeRepo]:
+        """A git repository that is not a listed repo: a wiki (`NAME.wiki`)."""
+        return self.wikis.lookup(service, full_path)
+
+    def wiki_truth(self, service: str, full_path: str) -> Dict[str, Any]:
+        return self.wikis.truth(service, full_path)
+
+    def push_wiki(self, service: str, full_path: str) -> str:
+        return self.wikis.push(service, full_path)
 
     # -- used by control ---------------------------------------------------
     def owner_info(self, service: str, owner: str) -> Optional[Dict[str, Any]]:

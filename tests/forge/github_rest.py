@@ -225,7 +225,7 @@ class GitHubRest:
             "has_issues": True,
             "has_projects": True,
             "has_downloads": True,
-            "has_wiki": repo.index % 3 != 0,
+            "has_wiki": repo.has_wiki,
             "has_pages": False,
             "has_discussions": False,
             "forks_count": repo.index % 7,

@@ -59,7 +59,7 @@ query($login: String!, $first: Int!, $cursor: String) {
       pageInfo { hasNextPage endCursor }
       nodes {
         databaseId name nameWithOwner url sshUrl isArchived isFork isDisabled
-        isEmpty visibility pushedAt diskUsage
+        isEmpty visibility pushedAt diskUsage hasWikiEnabled
         defaultBranchRef { name }
         primaryLanguage { name }
         repositoryTopics(first: 20) { nodes { topic { name } } }
@@ -324,7 +324,7 @@ class GitHubProvider(Provider):
             # REST has no emptiness flag; GitHub reports size 0 for a repo with no commits.
             empty=size == 0, disabled=bool(d.get("disabled", False)),
             topics=tuple(d.get("topics") or ()), language=d.get("language"),
-            size_kb=size, marker=d.get("pushed_at") or "",
+            size_kb=size, marker=d.get("pushed_at") or "", wiki=bool(d.get("has_wiki", False)),
         )
 
     def _graphql_stream(self, owner: OwnerRef):
@@ -384,4 +384,5 @@ class GitHubProvider(Provider):
             topics=tuple(t["topic"]["name"] for t in ((n.get("repositoryTopics") or {}).get("nodes") or [])),
             language=(n.get("primaryLanguage") or {}).get("name"),
             size_kb=int(n.get("diskUsage") or 0), marker=n.get("pushedAt") or "",
+            wiki=bool(n.get("hasWikiEnabled")),
         )

@@ -50,6 +50,15 @@ except ImportError:
 TOTALS_LIMIT = 10000
 
 
+def wiki_enabled(project: Dict[str, Any]) -> bool:
+    """wiki_access_level (enabled, private; disabled), or the older boolean
+    wiki_enabled that GitLab still sends beside it (docs/forge-wire.md, "Wikis")."""
+    level = project.get("wiki_access_level")
+    if isinstance(level, str):
+        return level != "disabled"
+    return bool(project.get("wiki_enabled", False))
+
+
 def gitlab_base_url(api_url: str) -> str:
     """python-gitlab wants the instance URL; accept one ending in /api/v4 too."""
     url = api_url.rstrip("/")
@@ -250,7 +259,7 @@ class GitLabProvider(Provider):
             archived=bool(p.get("archived", False)), fork="forked_from_project" in p,
             visibility=p.get("visibility") or "public", empty=bool(p.get("empty_repo", False)),
             topics=tuple(p.get("topics") or p.get("tag_list") or ()), language=None,
-            size_kb=0, marker=p.get("last_activity_at") or "",
+            size_kb=0, marker=p.get("last_activity_at") or "", wiki=wiki_enabled(p),
         )
 
 
