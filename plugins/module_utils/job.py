@@ -34,6 +34,7 @@ from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Set, 
 from .config import ForgeConfig, OwnerRef, build_forge_config, build_owners, url_credentials
 from .errors import AuthError, BulkCloneError, ConfigError, NotFoundError, StateError
 from .extras import GIST_KINDS, WIKI, sync_wiki, wiki_of
+from .lfs import check_git_lfs
 from .gitprocess import GitInterrupted
 from .access import RunnerPool, RunnerSettings
 from .gitrunner import allow_git_again, terminate_all_git
@@ -245,7 +246,8 @@ def build_sync_settings(v: Mapping[str, Any], check_mode: bool) -> SyncSettings:
     if lock_timeout < 0:
         raise ConfigError("lock_timeout must be 0 or more seconds, not %r" % v.get("lock_timeout"))
     opts = SyncOptions(strategy=v["strategy"], depth=v.get("depth"), filter=v.get("filter"),
-                       branch=v.get("branch"), submodules=bool(v.get("submodules")), force=bool(v.get("force")))
+                       branch=v.get("branch"), submodules=bool(v.get("submodules")), force=bool(v.get("force")),
+                       lfs=bool(v.get("lfs")))
     validate_template(v.get("path_template") or "")
     if v.get("gists"):
         try:
@@ -427,7 +429,7 @@ class _Run:
             return False
         if not self.s.options.plan.touches_existing:
             return True
-        if entry.strategy != self.s.strategy or not repo.marker or entry.marker != repo.marker:
+        if entry.strategy != self._journal_strategy or not repo.marker or entry.marker != repo.marker:
             return False
         if repo.provider == "gitlab":
             marker_at, synced_at = _epoch(repo.marker), _epoch(entry.ts or "")
@@ -591,6 +593,13 @@ class _Run:
             return None
         return entry.path if os.path.lexists(os.path.join(self.s.dest, *entry.path.split("/"))) else None
 
+    @property
+    def _journal_strategy(self) -> str:
+        """The strategy as the journal records it: "pull+lfs" with lfs, so that
+        turning lfs on syncs (and pulls the LFS files of) clones whose marker
+        did not move."""
+        return self.s.strategy + ("+lfs" if self.s.options.lfs else "")
+
     def _record(self, repo: Repo, rel: str, result: SyncResult, journal: Journal) -> None:
         entry = journal.get(repo.key)
         if result.outcome in (Outcome.CLONED, Outcome.UPDATED) or (
@@ -605,7 +614,7 @@ class _Run:
         if self._journal_broken:
             raise StateError("an earlier write failed")
         journal.record(repo.key, head=result.head, path=rel, full_path=repo.full_path, marker=marker,
-                       strategy=self.s.strategy, outcome=outcome)
+                       strategy=self._journal_strategy, outcome=outcome)
 
     def _stop(self, why: str) -> None:
         with self._lock:
@@ -818,6 +827,8 @@ def run_job(spec: JobSpec, hooks: Optional[Hooks] = None) -> RunReport:
     if spec.sync is None:
         raise ConfigError("this job lists only (org_repos); it has no dest to sync into")
     allow_git_again()     # a process that ran an interrupted job before may run another
+    if spec.sync.options.lfs:
+        check_git_lfs()   # before any request: its absence names the package
     if spec.sync.progress_file:
         hooks.progress.subscribe(ProgressFileWriter(spec.sync.progress_file))
     listing = _listing_for(spec, hooks)

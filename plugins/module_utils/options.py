@@ -232,6 +232,8 @@ OPTIONS: Tuple[Option, ...] = (
     # --- extras beside the repositories (wikis, gists and snippets, LFS) ---------------
     _o("wikis", "bool", "also clone each repository's wiki (GitHub, GitLab, Gitea) beside it as NAME.wiki; a wiki "
                         "enabled but never written to is reported as no wiki", default=False),
+    _o("lfs", "bool", "fetch and check out Git LFS files after each clone or update (needs git-lfs); without it "
+                      "LFS files stay pointer files and the LFS server is never contacted", default=False),
 
     _o("git_timeout", "float", "seconds one git process may run", default=3600.0, doors=frozenset(),
        not_at={"*": _TUNING}),

@@ -195,6 +195,16 @@ options:
         fetched only when the forge advertises other refs than the clone holds.
     type: bool
     default: false
+  lfs:
+    description:
+      - Fetch and check out Git LFS files after each clone or update (C(git lfs pull); a mirror gets
+        C(git lfs fetch --all)). Needs git-lfs on the host that runs git; without it the run fails before any
+        request with a message naming the C(git-lfs) package.
+      - Whatever this says, clones never stall or fail on LFS objects; every git process runs with
+        C(GIT_LFS_SKIP_SMUDGE=1) and C(filter.lfs.required=false), so LFS files are checked out as pointer files
+        and the LFS server is never contacted by the clone itself.
+    type: bool
+    default: false
   push_to:
     description:
       - URL template of a second remote each changed mirror is pushed to with C(git push --mirror), for
@@ -255,6 +265,12 @@ EXAMPLES = r'''
     owners: acme
     dest: ~/src
     wikis: true
+
+- name: Clones with their Git LFS files (needs the git-lfs package on the host)
+  gizzahub.bulk_clone.bulk_clone:
+    owners: ml-team
+    dest: ~/src
+    lfs: true
 
 - name: Long run in the background, with a progress file to poll
   gizzahub.bulk_clone.bulk_clone:

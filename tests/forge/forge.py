@@ -33,6 +33,7 @@ from .github_rest import GitHubRest
 from .gitea_api import GiteaApi
 from .gitlab_api import GitLabApi
 from .gitstore import GitStore
+from .lfs import LFS_PATH, LfsServer, lfs_content
 from .specs import BITBUCKET_SERVICES, OwnerSpec, parse_specs
 from .state import PUSH_OWNER, ForgeRepo, ForgeState, iso
 from .urls import ForgeUrls
@@ -173,6 +174,7 @@ class Forge(ForgeUrls):
         self.bitbucket_server = BitbucketServerApi(self)
         self.git = GitHttp(self)
         self.wikis = Wikis(self)
+        self.lfs = LfsServer(self)
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> "Forge":
@@ -273,6 +275,9 @@ class Forge(ForgeUrls):
                 if self.bitbucket_server.is_list(sub):
                     self.count("api:bitbucket-server:list")
                 return self._api("bitbucket-server", req, lambda f: self.bitbucket_server.handle(req, sub, f))
+        lfs = self.lfs.parse(path) if "/info/lfs/" in path else None
+        if lfs is not None:
+            return self._api("git", req, lambda f: self.lfs.handle(req, lfs))
         target = parse_git_path(path, req.query_string)
         if target is None:
             return text_response(404, "Not Found\n")
@@ -615,6 +620,11 @@ class Forge(ForgeUrls):
     def extra_repo(self, service: str, full_path: str) -> Optional[ForgeRepo]:
         """A git repository that is not a listed repo: a wiki (`NAME.wiki`)."""
         return self.wikis.lookup(service, full_path)
+
+    def lfs_truth(self, service: str, full_path: str) -> Dict[str, bytes]:
+        """{path: the LFS object's content} of a repo's LFS files ({} when it has none)."""
+        repo = self._find(service, full_path)
+        return {LFS_PATH: lfs_content(repo.full_path)} if repo.lfs else {}
 
     def wiki_truth(self, service: str, full_path: str) -> Dict[str, Any]:
         return self.wikis.truth(service, full_path)

@@ -66,6 +66,7 @@ class ForgeRepo:
     forked_from: Optional[int] = None
     changes: int = 0
     project: str = ""         # Bitbucket Cloud: the key of the project holding the repo
+    lfs: bool = False         # commits assets/model.bin as a Git LFS pointer (lfs.py)
     dir_suffix: str = ""      # "-wiki", "-gist"...: an extra's git dir beside the repo's (wikis.py, gists.py)
 
     @property
@@ -113,6 +114,7 @@ class ForgeState:
         self.seq = {s: 0 for s in ALL_SERVICES}
         self._cache: Dict[tuple, List[int]] = {}
         self._cache_version = -1
+        self.lfs_objects: Dict[str, bytes] = {}             # Git LFS objects by sha256 oid (lfs.py)
 
     # -- ids ---------------------------------------------------------------
     def new_repo_id(self, service: str) -> int:
