@@ -326,11 +326,20 @@ class Hooks:
         self.interrupt.set()
 
 
+def known_git_hosts(forge: ForgeConfig) -> Tuple[str, ...]:
+    """Git hosts that belong to the forge besides its own: github.com's gists
+    live on gist.github.com (GitHub Enterprise Server serves them on its own
+    host, under /gist/). docs/forge-wire.md, "Gists and snippets"."""
+    if forge.provider == "github" and forge.host == "github.com":
+        return ("gist.github.com",)
+    return ()
+
+
 def forge_pool(forge: ForgeConfig, auth: Any, settings: SyncSettings) -> RunnerPool:
     """Credentials only for the forge's own git origin (github.com for api.github.com,
     the API's host otherwise) and the hosts the user names in git_hosts."""
     scheme = forge.api_url.split("://", 1)[0]
-    trusted = RunnerPool.origins(scheme, (forge.host,) + tuple(settings.git_hosts))
+    trusted = RunnerPool.origins(scheme, (forge.host,) + known_git_hosts(forge) + tuple(settings.git_hosts))
     return RunnerPool(auth.token, auth.username, trusted,
                       RunnerSettings(settings.git_timeout, settings.git_tries, settings.git_backoff_base,
                                      settings.stall_timeout),

@@ -195,6 +195,25 @@ options:
         fetched only when the forge advertises other refs than the clone holds.
     type: bool
     default: false
+  gists:
+    description:
+      - Also clone gists and snippets through their git pull URLs. GitHub - each user owner's public gists
+        (C(GET /users/{user}/gists)), or with O(owner_kind=self) the token's own, secret ones included
+        (C(GET /gists)); organizations have no gists. GitLab - each listed project's snippets
+        (C(GET /projects/:id/snippets), one request per project) and, for the owner that is the token's own user,
+        its personal snippets (C(GET /snippets); GitLab lists no other user's).
+      - They go where O(gists_path_template) says, C({owner}/gists/{id}) by default. Each is re-synced when its
+        C(updated_at) moves.
+      - On github.com gists live on C(gist.github.com), which belongs to GitHub and receives the token like
+        C(github.com); GitHub Enterprise Server serves them on its own host under C(/gist/).
+    type: bool
+    default: false
+  gists_path_template:
+    description:
+      - Where each gist or snippet goes under O(dest), with the placeholders of O(path_template); C({name}) is the
+        gist's or snippet's id and C({owner}) its owner (a project snippet's, the project's namespace).
+    type: str
+    default: "{owner}/gists/{name}"
   lfs:
     description:
       - Fetch and check out Git LFS files after each clone or update (C(git lfs pull); a mirror gets
@@ -265,6 +284,13 @@ EXAMPLES = r'''
     owners: acme
     dest: ~/src
     wikis: true
+
+- name: A GitHub user's repositories and public gists (under alice/gists/ID)
+  gizzahub.bulk_clone.bulk_clone:
+    owners: alice
+    owner_kind: user
+    dest: ~/src
+    gists: true
 
 - name: Clones with their Git LFS files (needs the git-lfs package on the host)
   gizzahub.bulk_clone.bulk_clone:

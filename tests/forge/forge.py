@@ -32,6 +32,7 @@ from .github_graphql import GitHubGraphQL
 from .github_rest import GitHubRest
 from .gitea_api import GiteaApi
 from .gitlab_api import GitLabApi
+from .gists import Gists
 from .gitstore import GitStore
 from .lfs import LFS_PATH, LfsServer, lfs_content
 from .specs import BITBUCKET_SERVICES, OwnerSpec, parse_specs
@@ -175,6 +176,7 @@ class Forge(ForgeUrls):
         self.git = GitHttp(self)
         self.wikis = Wikis(self)
         self.lfs = LfsServer(self)
+        self.gists = Gists(self)
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> "Forge":
@@ -182,6 +184,7 @@ class Forge(ForgeUrls):
         self.store.reset()
         populate(self.state, self.store, self.specs, self.admin_repos,
                  [self.tokens.lookup(t).login for t in self.tokens.tokens])
+        self.gists.populate(self.specs)
         self.build_seconds = time.monotonic() - began
         self._server = make_server(self.host, self.port, self)
         self.port = self._server.server_address[1]
@@ -618,8 +621,16 @@ class Forge(ForgeUrls):
 
     # -- extras: wikis ----------------------------------------------------
     def extra_repo(self, service: str, full_path: str) -> Optional[ForgeRepo]:
-        """A git repository that is not a listed repo: a wiki (`NAME.wiki`)."""
-        return self.wikis.lookup(service, full_path)
+        """A git repository that is not a listed repo: a wiki (`NAME.wiki`), a
+        gist (`gist/ID`) or a snippet (`[project/]snippets/ID`)."""
+        return self.wikis.lookup(service, full_path) or self.gists.lookup(service, full_path)
+
+    def gists_truth(self, service: str) -> List[Dict[str, Any]]:
+        """Every gist (github) or snippet (gitlab): id, owner, public, head, project, filename."""
+        return self.gists.truth(service)
+
+    def push_gist(self, service: str, ident: str) -> str:
+        return self.gists.push(service, ident)
 
     def lfs_truth(self, service: str, full_path: str) -> Dict[str, bytes]:
         """{path: the LFS object's content} of a repo's LFS files ({} when it has none)."""

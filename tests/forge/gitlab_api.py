@@ -103,6 +103,17 @@ class GitLabApi:
             return self._all_projects(req, who)
         if head == "projects" and n == 2:
             return self._project(req, who, parts[1])
+        if head == "snippets" and n == 1:
+            if who is None:
+                return json_response(401, {"message": "401 Unauthorized"})
+            return self._paged(req, self.app.gists.gitlab_personal(req.base, who.login))
+        if head == "projects" and n == 3 and parts[2] == "snippets":
+            ident = urllib.parse.unquote(parts[1])
+            with self.state.lock:
+                repo = self.state.repos["gitlab"].get(int(ident)) if ident.isdigit() else self.state.get("gitlab", ident)
+            if repo is None or not self.visible(repo, who):
+                return not_found("Project Not Found")
+            return self._paged(req, self.app.gists.gitlab_project(req.base, repo, who is not None))
         if head == "version" and n == 1:
             return json_response(200, {"version": "17.5.1-ee", "revision": "forge", "kas": {"enabled": False}})
         if head == "namespaces" and n == 2:

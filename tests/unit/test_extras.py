@@ -72,3 +72,39 @@ def test_wikis_is_refused_where_the_forge_has_none_we_clone(tmp_path, provider):
                   wikis=True)
     with pytest.raises(ConfigError, match="wikis works with provider github, gitlab, gitea"):
         build_job(values, environ={})
+
+
+def _pool(tmp_path, **values):
+    from bulk_clone_engine.job import forge_pool
+    from bulk_clone_engine.providers.base import GitAuth
+    spec = build_job(dict(dest=str(tmp_path), owners=["alice"], token="ghp_" + "x" * 36, **values), environ={})
+    return forge_pool(spec.forge, GitAuth("x-access-token", lambda: "ghp_" + "x" * 36), spec.sync)
+
+
+def test_gist_github_com_is_a_git_origin_of_github_com_only(tmp_path):
+    pool = _pool(tmp_path)
+    assert pool.trusts("https://gist.github.com") and pool.trusts("https://github.com")
+    assert not pool.trusts("https://gist.example.com")
+    ghes = _pool(tmp_path, api_url="https://ghes.example.com/api/v3")
+    assert ghes.trusts("https://ghes.example.com") and not ghes.trusts("https://gist.github.com")
+    gitlab = _pool(tmp_path, provider="gitlab")
+    assert not gitlab.trusts("https://gist.github.com")
+
+
+@pytest.mark.parametrize("provider", ["gitea", "bitbucket"])
+def test_gists_is_refused_where_the_forge_has_none(tmp_path, provider):
+    values = dict(provider=provider, api_url="https://x.example.com", dest=str(tmp_path), owners=["x"], gists=True)
+    with pytest.raises(ConfigError, match="gists works with provider github"):
+        build_job(values, environ={})
+
+
+def test_a_bad_gists_path_template_names_its_option(tmp_path):
+    with pytest.raises(ConfigError, match="gists_path_template"):
+        build_job(dict(dest=str(tmp_path), owners=["x"], gists=True, gists_path_template="gists/fixed"), environ={})
+
+
+def test_a_gist_record_has_its_own_key():
+    gist = Repo(provider="github", host="github.com", owner="alice", name="aa5a315d", full_path="alice/gists/aa5a315d",
+                id=0, clone_url="https://gist.github.com/aa5a315d.git", kind="gist", ref="aa5a315d")
+    assert gist.key == "github:github.com:gist-aa5a315d"
+    assert render_path("{owner}/gists/{name}", gist) == "alice/gists/aa5a315d"
