@@ -56,6 +56,8 @@ def skip_settings() -> Tuple[Dict[str, str], Dict[str, str]]:
     if shutil.which("git-lfs") is None:
         config.update(NO_FILTER)
     return dict(SKIP_ENV), config
+
+
 # For the LFS commands themselves: git-lfs must write the real files.
 _PULL_ENV = {"GIT_LFS_SKIP_SMUDGE": "0"}
 

@@ -173,8 +173,8 @@ class Gists:
             "node_id": fake_node_id("G", gist.number), "git_pull_url": git_url, "git_push_url": git_url,
             "html_url": "%s/gist/%s" % (base, gist.ident),
             "files": {gist.filename: {"filename": gist.filename, "type": "text/plain", "language": "Text",
-                                      "raw_url": "%s/gist/%s/%s/raw/%s" % (base, gist.owner, gist.ident,
-                                                                          gist.filename),
+                                      "raw_url": "%s/gist/%s/%s/raw/%s" % (
+                                          base, gist.owner, gist.ident, gist.filename),
                                       "size": 40}},
             "public": gist.public, "created_at": iso(gist.created_at), "updated_at": iso(gist.updated_at),
             "description": "gist %d" % gist.number, "comments": 0, "user": None, "comments_url": url + "/comments",

@@ -78,13 +78,13 @@ def test_module_adhoc(xforge, tmp_path):
 
 def test_role_workspace(xforge, tmp_path):
     root = tmp_path / "ws"
-    play = [{"hosts": "localhost", "gather_facts": False, "vars": {
+    variables = {
         "workspace_root": str(root), "workspace_path_template": "{owner}/{name}", "workspace_install_git": False,
         "workspace_install_python_libraries": False, "workspace_python": sys.executable,
         "workspace_token": xforge.token,
         "workspace_orgs": [{"owner": "alice", "owner_kind": "user", "api_url": xforge.github_api,
-                            "wikis": True, "gists": True}]},
-        "roles": ["gizzahub.bulk_clone.workspace"]}]
+                            "wikis": True, "gists": True}]}
+    play = [{"hosts": "localhost", "gather_facts": False, "vars": variables, "roles": ["gizzahub.bulk_clone.workspace"]}]
     playbook = tmp_path / "play.yml"
     playbook.write_text(json.dumps(play))
     proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-i", "localhost,", "-c", "local", str(playbook)],

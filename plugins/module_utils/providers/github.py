@@ -431,4 +431,3 @@ class GitHubProvider(Provider):
             web_url=g.get("html_url") or "", visibility="public" if g.get("public") else "private",
             marker=g.get("updated_at") or "", kind="gist", ref=gist_id,
         )
-

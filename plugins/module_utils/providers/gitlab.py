@@ -263,7 +263,6 @@ class GitLabProvider(Provider):
             size_kb=0, marker=p.get("last_activity_at") or "", wiki=wiki_enabled(p),
         )
 
-
     # --- snippets (extras.py) ---------------------------------------------------------
 
     def gists(self, owner: OwnerRef) -> Iterator[Repo]:
