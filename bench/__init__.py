@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`make bench`: the listing and sync promises of issues 3 and 4, measured.
 
 A benchmark, not a test: it prints what it saw next to the targets and says
@@ -19,7 +20,8 @@ by the client: that is what a forge operator would see.
     python -m bench --help
 
 Layout: client.py (the measured programs), measure.py (running them and
-reading their cost), scenarios.py (what is measured), report.py (tables,
+reading their cost), scenarios.py (what is measured), journal_timing.py (the
+state journal's load and record() costs, no forge), report.py (tables,
 targets, latest.json), __main__.py (arguments and order).
 """
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`python -m bench` (what `make bench` runs). See bench/__init__.py.
 
 Default sizes are the issues' own: listing 1,000 and 10,000 repos, first
@@ -24,7 +25,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
-from . import report, scenarios
+from . import journal_timing, report, scenarios
 from .measure import REPO_ROOT, hermetic_env
 
 DEFAULT_RESULTS = os.path.join(REPO_ROOT, "bench", "results", "latest.json")
@@ -40,17 +41,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help="alternate bulk_clone and xargs this many times each (default 2)")
     parser.add_argument("--sync-size", type=int, default=10000,
                         help="resume / re-sync / fetch / pushes suite (default 10000)")
+    parser.add_argument("--journal-size", type=int, default=10000,
+                        help="entries of the journal whose load is timed (default 10000)")
     parser.add_argument("--pushes", type=int, default=10, help="pushes before the last re-sync (default 10)")
     parser.add_argument("--concurrency", type=int, default=8, help="C for bulk_clone and xargs -P (default 8)")
     parser.add_argument("--quick", action="store_true", help="sizes / 10: listing 100,1000; clone 100; sync 1000")
-    parser.add_argument("--skip", default="", help="comma list of listing,clone,sync to leave out")
+    parser.add_argument("--skip", default="", help="comma list of listing,clone,sync,journal to leave out")
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive PyGithub baseline")
     parser.add_argument("--results", default=DEFAULT_RESULTS, help="where to write the JSON (default %(default)s)")
     parser.add_argument("--workdir", default=None, help="scratch folder (default: a new temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (clones, forge)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.listing_sizes, args.clone_size, args.sync_size = "100,1000", 100, 1000
+        args.listing_sizes, args.clone_size, args.sync_size, args.journal_size = "100,1000", 100, 1000, 1000
     args.listing = sorted({int(s) for s in args.listing_sizes.split(",") if s.strip()})
     args.api_list = [a.strip() for a in args.apis.split(",") if a.strip()]
     args.skipped = {s.strip() for s in args.skip.split(",") if s.strip()}
@@ -172,6 +175,11 @@ def run(args: argparse.Namespace, out=sys.stdout) -> Dict[str, Any]:
         forge.stop()
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
+    if "journal" not in args.skipped:
+        log("journal load and record costs (%d entries)" % args.journal_size)
+        data["journal"] = journal_timing.measure(entries=args.journal_size)
+        out.write(journal_timing.section(data["journal"]) + "\n\n")
+        out.flush()
     data["total_seconds"] = round(time.monotonic() - began, 1)
     share = _others_share(cpu_before, _cpu_seconds(), data["total_seconds"])
     data["machine"]["cpu_share_of_other_work"] = None if share is None else round(share, 3)
