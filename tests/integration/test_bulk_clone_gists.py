@@ -15,14 +15,14 @@ from typing import Any, Dict
 
 import pytest
 
-from bulk_clone_support import FAST_GIT, by_path, git, hermetic_git, outcomes, run_values  # noqa: F401
+from bulk_clone_support import FAST_GIT, by_path, git, outcomes, run_values
 
 SPECS = ["github-user:forge-admin:2:gists=3", "github-user:alice:1:gists=3", "github:acme:2",
          "gitlab:grp:3:flat=1,snippets=2", "gitlab-user:forge-admin:1:snippets=2"]
 
 
 @pytest.fixture
-def gforge(fresh_forge, hermetic_git):  # noqa: F811
+def gforge(fresh_forge, hermetic_git):
     return fresh_forge(SPECS)
 
 

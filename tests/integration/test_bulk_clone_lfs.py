@@ -20,7 +20,7 @@ from typing import Any, Dict
 
 import pytest
 
-from bulk_clone_support import FAST_GIT, git, hermetic_git, outcomes, run_values  # noqa: F401
+from bulk_clone_support import FAST_GIT, git, outcomes, run_values
 from bulk_clone_engine.errors import ConfigError
 from bulk_clone_engine.job import build_job, run_job
 
@@ -32,7 +32,7 @@ LFS_FILE = "assets/model.bin"
 
 
 @pytest.fixture
-def lforge(fresh_forge, hermetic_git):  # noqa: F811
+def lforge(fresh_forge, hermetic_git):
     return fresh_forge(["github:acme:4:lfs=2"])
 
 

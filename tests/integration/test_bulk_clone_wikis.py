@@ -15,7 +15,7 @@ from typing import Any, Dict
 
 import pytest
 
-from bulk_clone_support import by_path, git, hermetic_git, outcomes, run_values, FAST_GIT  # noqa: F401
+from bulk_clone_support import FAST_GIT, by_path, git, outcomes, run_values
 
 from bulk_clone_engine.extras import NO_WIKI, WIKI_SAME
 
@@ -24,7 +24,7 @@ OWNERS = {"github": "acme", "gitlab": "grp", "gitea": "tools"}
 
 
 @pytest.fixture
-def wforge(fresh_forge, hermetic_git):  # noqa: F811
+def wforge(fresh_forge, hermetic_git):
     return fresh_forge(SPECS)
 
 

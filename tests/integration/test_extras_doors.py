@@ -20,7 +20,7 @@ from typing import Dict
 import pytest
 
 from ansible_support import COLLECTIONS, VENV_BIN, ansible_env
-from bulk_clone_support import git, hermetic_git  # noqa: F401
+from bulk_clone_support import git
 
 LFS_FILE = "assets/model.bin"
 
@@ -34,7 +34,7 @@ needs_git_lfs = pytest.mark.skipif(shutil.which("git-lfs") is None,
 
 
 @pytest.fixture
-def xforge(fresh_forge, hermetic_git):  # noqa: F811
+def xforge(fresh_forge, hermetic_git):
     return fresh_forge(["github-user:alice:4:gists=2,lfs=1"])
 
 
