@@ -78,7 +78,7 @@ class Gists:
     # -- data ----------------------------------------------------------------
     def add(self, service: str, owner: str, count: int, project: Optional[ForgeRepo] = None) -> List[ForgeGist]:
         made = []
-        for _ in range(count):
+        for _item in range(count):
             number = self._next[service]
             self._next[service] += 1
             ident = hashlib.sha1(b"gist-%d" % number).hexdigest()[:32] if service == "github" else str(number)
