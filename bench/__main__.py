@@ -25,7 +25,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
-from . import journal_timing, report, scenarios
+from . import journal_timing, listing_bench, report, scenarios
 from .measure import REPO_ROOT, hermetic_env
 
 DEFAULT_RESULTS = os.path.join(REPO_ROOT, "bench", "results", "latest.json")
@@ -46,7 +46,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--pushes", type=int, default=10, help="pushes before the last re-sync (default 10)")
     parser.add_argument("--concurrency", type=int, default=8, help="C for bulk_clone and xargs -P (default 8)")
     parser.add_argument("--quick", action="store_true", help="sizes / 10: listing 100,1000; clone 100; sync 1000")
-    parser.add_argument("--skip", default="", help="comma list of listing,clone,sync,journal to leave out")
+    parser.add_argument("--skip", default="", help="comma list of listing,resync,clone,sync,journal to leave out")
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive PyGithub baseline")
     parser.add_argument("--results", default=DEFAULT_RESULTS, help="where to write the JSON (default %(default)s)")
     parser.add_argument("--workdir", default=None, help="scratch folder (default: a new temp folder)")
@@ -156,6 +156,10 @@ def run(args: argparse.Namespace, out=sys.stdout) -> Dict[str, Any]:
                 out.write("  %s: peak RSS %d -> %d repos: %.1f -> %.1f MB = %.3fx\n" % (
                     g["client"], g["small"], g["big"], g["rss_small"], g["rss_big"], g["ratio"]))
             out.write("\n")
+            out.flush()
+        if "listing" not in args.skipped and "resync" not in args.skipped:
+            data["listing_resync"] = listing_bench.section(forge, forge.token, args.listing, owners, workdir, log)
+            out.write(listing_bench.render(data["listing_resync"]) + "\n\n")
             out.flush()
         if "clone" not in args.skipped:
             clone = scenarios.timed(scenarios.first_clone, ctx, args.clone_size, rounds=args.clone_rounds)

@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
 from .config import ForgeConfig, OwnerRef, build_forge_config, build_owners, url_credentials
-from .errors import AuthError, BulkCloneError, ConfigError, NotFoundError, StateError
+from .errors import AuthError, BulkCloneError, ConfigError, Interrupted, NotFoundError, StateError
 from .extras import GIST_KINDS, WIKI, sync_wiki, wiki_of
 from .lfs import check_git_lfs
 from .gitprocess import GitInterrupted
@@ -41,6 +41,7 @@ from .gitrunner import allow_git_again, terminate_all_git
 from .journal import Journal, default_path
 from .layout import RESERVED_PREFIX, PathError, render_path, resolve, validate_template
 from .listing import Listing, make_listing
+from .listing_cache import ListingCache, cache_dir_for
 from .lock import DestLock
 from .credentials import read_token_file, run_token_command, without_token_hint
 from .options import (BULK_CLONE, BY_NAME, MUTUALLY_EXCLUSIVE, OPTIONS, ORG_REPOS, PROTOCOLS, RETURN_REPOS,
@@ -86,6 +87,7 @@ class SyncSettings:
     git_tries: int
     git_backoff_base: float
     gitlab_granularity: float
+    full_listing_interval: float = 86400.0
     wikis: bool = False
     gists: bool = False
     gists_path_template: str = "{owner}/gists/{name}"
@@ -265,9 +267,17 @@ def build_sync_settings(v: Mapping[str, Any], check_mode: bool) -> SyncSettings:
         git_timeout=float(v.get("git_timeout")), git_tries=int(v.get("git_tries")),
         git_backoff_base=float(v.get("git_backoff_base")), gitlab_granularity=float(v.get("gitlab_granularity")),
         wikis=bool(v.get("wikis")), gists=bool(v.get("gists")),
-        gists_path_template=v.get("gists_path_template") or "{owner}/gists/{name}")
+        gists_path_template=v.get("gists_path_template") or "{owner}/gists/{name}",
+        full_listing_interval=_full_listing_interval(v.get("full_listing_interval")))
     _check_dest(settings)
     return settings
+
+
+def _full_listing_interval(value: Any) -> float:
+    seconds = 86400.0 if value is None else float(value)
+    if seconds < 0:
+        raise ConfigError("full_listing_interval must be 0 or more seconds, not %r" % (value,))
+    return seconds
 
 
 def _check_dest(settings: SyncSettings) -> None:
@@ -421,6 +431,7 @@ class _Run:
         self._work: "queue.Queue[Any]" = queue.Queue(maxsize=max(2, self.s.concurrency * 2))
         self._seen: Set[str] = set()
         self._planner_error: Optional[BaseException] = None
+        self.gone_pending = 0
         self._started = time.monotonic()
 
     # --- plan ---------------------------------------------------------------------------
@@ -681,6 +692,11 @@ class _Run:
             self.report.open_sink()
             try:
                 self._run(journal)
+                if not self.s.check_mode:
+                    # What the next run may skip asking for (docs/architecture.md, "Conditional listing").
+                    self.listing.finish(clean=bool(self.report.complete_listing) and not self.report.failed_count
+                                        and not self.report.interrupted and self.report.fatal is None,
+                                        gone=self.gone_pending > 0)
             finally:
                 if journal is not None:
                     journal.close()
@@ -705,6 +721,7 @@ class _Run:
                 self.s.journal_path, exc.strerror or exc, _journal_hint(exc))) from None
 
     def _run(self, journal: Optional[Journal]) -> None:
+        self._expect_total()
         threads: List[threading.Thread] = []
         if not self.s.check_mode:
             for index in range(self.s.concurrency):
@@ -725,7 +742,8 @@ class _Run:
             raise self._planner_error
         if self.report.fatal is not None or self.hooks.interrupt.is_set():
             self.report.complete_listing = False
-        if self.report.complete_listing and journal is not None:
+        if self.report.complete_listing and journal is not None and self.listing.full:
+            # Only a full listing can tell what is gone (a changed-first one lists what moved).
             self._handle_gone(journal)
             if not self.s.check_mode:
                 try:
@@ -735,6 +753,19 @@ class _Run:
                     # and the next run reads them as they are.
                     self.report.warn("the state journal %s was not compacted (%s); it stays valid and the next "
                                      "run tries again" % (self.s.journal_path, exc.strerror or exc))
+
+    def _expect_total(self) -> None:
+        """The forge's repository count before the first progress line, so
+        every door shows done/total and an ETA from the start (the request
+        that finds an owner tells it; the listing reuses what it opened)."""
+        try:
+            expected = self.listing.open_owners()
+        except Interrupted:
+            if not self.hooks.interrupt.is_set():
+                raise
+            return
+        if expected is not None:
+            self.progress.expect(expected)
 
     def _interrupt(self, planner: threading.Thread, threads: List[threading.Thread]) -> None:
         """Stop starting work, end the git processes, let the workers record what finished."""
@@ -794,6 +825,8 @@ class _Run:
             else:
                 candidates.append((key, entry, info))
         prune = self.s.prune
+        # Confirmed gone and still in the journal after this: a prune run must list in full.
+        self.gone_pending = len(candidates)
         if not candidates:
             return
         if not prune.enabled or self.s.check_mode:
@@ -813,6 +846,7 @@ class _Run:
         for key, entry, info in candidates:
             if not entry.path:
                 journal.forget(key)
+                self.gone_pending -= 1
                 info.update(action="forgotten", reason="gone from the forge; it had no clone")
                 self.report.add_gone(info)
                 continue
@@ -822,12 +856,24 @@ class _Run:
                 info["trash_path"] = result.trash_path
             if result.removed:
                 journal.forget(key)
+                self.gone_pending -= 1
             self.report.add_gone(info, pruned=result.removed)
 
 
 def _listing_for(spec: JobSpec, hooks: Hooks) -> Listing:
     return make_listing(spec.forge, spec.owners, spec.selection, on_wait=hooks.on_wait,
                         interrupt=hooks.interrupt)
+
+
+def _listing_interval(spec: JobSpec) -> float:
+    """full_listing_interval, or 0 (every listing full) when each repository
+    brings an extra that has no marker of its own: its wiki, its GitLab
+    snippets (extras.py). They are asked on every run anyway (one ls-remote
+    or one request per repository), which outweighs the listing's pages."""
+    s = spec.sync
+    if s.wikis or (s.gists and spec.forge.provider == "gitlab"):
+        return 0.0
+    return s.full_listing_interval
 
 
 def run_job(spec: JobSpec, hooks: Optional[Hooks] = None) -> RunReport:
@@ -841,6 +887,9 @@ def run_job(spec: JobSpec, hooks: Optional[Hooks] = None) -> RunReport:
     if spec.sync.progress_file:
         hooks.progress.subscribe(ProgressFileWriter(spec.sync.progress_file))
     listing = _listing_for(spec, hooks)
+    if not spec.sync.check_mode:
+        listing.use_cache(ListingCache(cache_dir_for(spec.sync.journal_path)), _listing_interval(spec),
+                          prune=spec.sync.prune.enabled)
     pusher = None
     if spec.push is not None and not spec.sync.check_mode:
         pusher = PushMirror(spec.push, spec.sync.dest, spec.sync.journal_path)

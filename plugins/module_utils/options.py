@@ -246,6 +246,9 @@ OPTIONS: Tuple[Option, ...] = (
        not_at={"*": _TUNING}),
     _o("gitlab_granularity", "float", "seconds by which GitLab's last_activity_at lags pushes", default=3600.0,
        doors=frozenset(), not_at={"*": _TUNING}),
+    _o("full_listing_interval", "float",
+       "seconds between full listings; in between, a re-sync lists only repositories pushed since the last run "
+       "when the forge's count is unchanged (0: always list in full)", default=86400.0),
 
     # --- what the console and the Action show --------------------------------------
     _o("check", "bool", "list and plan only; change nothing", default=False,

@@ -134,6 +134,16 @@ options:
         naming the number, like rsync's C(--max-delete). V(-1) sets no limit.
     type: int
     default: 20
+  full_listing_interval:
+    description:
+      - Seconds between two full listings of an owner. In between, when the forge's repository count is the
+        one the last full listing saw and the last run ended clean, a re-sync lists only the repositories
+        pushed since the last run, most recent first, with conditional requests (C(If-None-Match)); a
+        no-change re-sync then costs a few API requests and no rate-limit budget on GitHub.
+      - Deletions, renames and archive flips that leave the count unchanged are seen by the next full listing;
+        O(prune) acts only after a full listing. V(0) lists in full every time.
+    type: float
+    default: 86400.0
   force:
     description:
       - With O(strategy=reset), reset clones that have local work too. Uncommitted work is stashed
@@ -192,7 +202,8 @@ options:
         A wiki that is enabled but was never written to has no git repository; it is reported as skipped with
         the reason C(no wiki), never as a failure.
       - A wiki has no change marker of its own, so each re-sync costs one C(git ls-remote) request per wiki; it is
-        fetched only when the forge advertises other refs than the clone holds.
+        fetched only when the forge advertises other refs than the clone holds. A wiki moves without a push, so
+        with wikis every listing is full (O(full_listing_interval) does not apply).
     type: bool
     default: false
   gists:

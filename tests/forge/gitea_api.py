@@ -2,7 +2,7 @@
 # Copyright (c) 2026 gizzahub developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Gitea / Forgejo API v1 as FORGE_API.md section 3 describes.
+"""Gitea / Forgejo API v1 as docs/forge-wire.md, "Gitea and Forgejo API v1", describes.
 
 The trap it reproduces: `limit` above the server's max_response_items is
 silently capped (default 50), so a client that asks for 100 and stops at the

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 gizzahub developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""GitHub GraphQL (POST /api/graphql) for repository listings (FORGE_API.md 1.6).
+"""GitHub GraphQL (POST /api/graphql) for repository listings (docs/forge-wire.md, "GitHub GraphQL").
 
 Schema subset served (unknown fields answer GitHub's undefinedField error):
   Query: organization(login), user(login), repositoryOwner(login), viewer,

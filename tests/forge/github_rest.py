@@ -2,7 +2,7 @@
 # Copyright (c) 2026 gizzahub developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""GitHub REST (GHES flavour, base /api/v3) as FORGE_API.md section 1 describes.
+"""GitHub REST (GHES flavour, base /api/v3) as docs/forge-wire.md, "GitHub REST", describes.
 
 Only what a cloner touches: owners, repo listings (offset pages with Link
 headers built from the host the client used), single repos with 301 after a

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 gizzahub developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""GitLab REST v4 as FORGE_API.md section 2 describes.
+"""GitLab REST v4 as docs/forge-wire.md, "GitLab REST v4", describes.
 
 Groups by id or URL-encoded full path (routed on the raw path, so `a%2Fb`
 is one segment), group projects with include_subgroups and offset pages

@@ -95,7 +95,7 @@ def test_gitlab_project_snippets_and_personal_snippets(gforge, tmp_path):
 
 def test_gists_off_later_keeps_the_clones_even_with_prune(gforge, tmp_path):
     run(gforge, tmp_path, owners=["alice"])
-    off = run(gforge, tmp_path, owners=["alice"], gists=False, prune=True)
+    off = run(gforge, tmp_path, owners=["alice"], gists=False, prune=True, full_listing_interval=0)
     kept = [g for g in off["gone"] if "/gists/" in g["full_path"]]
     assert kept and {g["reason"] for g in kept} == {"gists is off in this run, kept"}
     assert all((tmp_path / g["full_path"] / ".git").is_dir() for g in kept)

@@ -102,7 +102,7 @@ def test_turning_wikis_off_keeps_the_wiki_clones_even_with_prune(wforge, tmp_pat
     first = run(wforge, "gitea", tmp_path)
     cloned = sorted(p for p, o in outcomes(first).items() if p.endswith(".wiki") and o == "cloned")
     assert cloned
-    off = run(wforge, "gitea", tmp_path, wikis=False, prune=True)
+    off = run(wforge, "gitea", tmp_path, wikis=False, prune=True, full_listing_interval=0)
     assert not off.get("failed"), off.get("msg")
     kept = {g["full_path"]: g for g in off["gone"]}
     for wiki in cloned:
@@ -124,3 +124,17 @@ def test_graphql_listing_reports_the_wiki_too(wforge, tmp_path):
     result = run(wforge, "github", tmp_path, forge_api="graphql")
     cloned = {p[:-len(".wiki")] for p, o in outcomes(result).items() if p.endswith(".wiki") and o == "cloned"}
     assert cloned == {p for p, w in truth.items() if w["exists"]}
+
+
+def test_with_wikis_every_listing_is_full_so_no_wiki_is_left_out(wforge, tmp_path):
+    """A changed-first listing (main's conditional re-sync) would visit only
+    repositories pushed lately; their wikis move without a push, so with
+    wikis every listing is full (per_page 2: a changed-first one would stop
+    after the first page)."""
+    created = sorted(p + ".wiki" for p, w in wikis(wforge, "github").items() if w["exists"])
+    run(wforge, "github", tmp_path, per_page=2)
+    again = run(wforge, "github", tmp_path, per_page=2)
+    assert set(again["stats"]["listing_modes"].values()) == {"full"}
+    assert {outcomes(again).get(w) for w in created} == {"unchanged"}
+    plain = run(wforge, "github", tmp_path, per_page=2, wikis=False)
+    assert set(plain["stats"]["listing_modes"].values()) == {"changed"}      # without wikis, the usual economy
