@@ -340,4 +340,3 @@ class GitLabProvider(Provider):
                         web_url=s.get("web_url") or "", visibility=s.get("visibility") or "private",
                         marker=s.get("updated_at") or "", kind="snippet", ref=ident)
             url, query = response.links.get("next", {}).get("url"), None
-
