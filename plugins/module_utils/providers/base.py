@@ -296,6 +296,16 @@ class Provider:
     def git_auth(self) -> GitAuth:
         raise NotImplementedError
 
+    # --- extras (extras.py): none unless the forge has them ------------------------------
+
+    def gists(self, owner: OwnerRef) -> Iterator[Repo]:
+        """An owner's gists or personal snippets, as records of kind gist or snippet."""
+        return iter(())
+
+    def repo_gists(self, repo: Repo) -> Iterator[Repo]:
+        """A project's own snippets (GitLab), as records of kind snippet."""
+        return iter(())
+
 
 def _first_page_cached(fetch: Callable[[object], Page], first: object, page: Page) -> Callable[[object], Page]:
     """fetch, except that the first call with the first token returns the page already fetched."""
