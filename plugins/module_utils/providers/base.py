@@ -235,8 +235,6 @@ class Provider:
         since = self.plan(owner, count) if self.plan is not None else None
         return None if since is None else iso_time(since - lag)
 
-
-
     # A forge whose listing tells its total only inside the first page (GraphQL
     # totalCount, Bitbucket Cloud's size): open() fetches that page at once.
     total_in_first_page = False

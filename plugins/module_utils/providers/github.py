@@ -390,8 +390,8 @@ class GitHubProvider(Provider):
         query = dict(params, sort="pushed", direction="desc")
 
         def fetch(page: int) -> Page:
-            repos, links, count, size = self._list_page(owner, path, dict(query, per_page=self.cfg.per_page,
-                                                                            page=page), None, owner.name)
+            params = dict(query, per_page=self.cfg.per_page, page=page)
+            repos, links, count, size = self._list_page(owner, path, params, None, owner.name)
             more = "next" in links and count > 0 and not older_than([r.marker for r in repos], since)
             return Page(repos, page + 1 if more else None, raw_bytes=size)
 
