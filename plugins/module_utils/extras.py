@@ -110,5 +110,8 @@ def sync_wiki(runner: GitRunner, target: Path, url: str, opts: SyncOptions,
             pass        # sync_repo below runs the fetch and reports what git says
     result = sync_repo(runner, target, url, "", opts, temp_dir=temp_dir)
     if result.outcome == Outcome.FAILED and "repository not found" in result.reason.lower():
-        return SyncResult(Outcome.SKIPPED, None, NO_WIKI)
+        # Unchanged, not skipped: there is nothing to hold back, and the forge's
+        # state (no wiki content) is what is on disk. Skipped would list every
+        # such wiki under "held back", which means local work to look at.
+        return SyncResult(Outcome.UNCHANGED, None, NO_WIKI)
     return result

@@ -199,8 +199,8 @@ options:
     description:
       - Also clone each repository's wiki (GitHub, GitLab, Gitea) beside it as C(NAME.wiki), from C(NAME.wiki.git).
       - Only wikis the forge reports enabled are tried (GitHub and Gitea C(has_wiki), GitLab C(wiki_access_level)).
-        A wiki that is enabled but was never written to has no git repository; it is reported as skipped with
-        the reason C(no wiki), never as a failure.
+        A wiki that is enabled but was never written to has no git repository; it is reported as unchanged with
+        the reason C(no wiki), never as a failure or as held back.
       - A wiki has no change marker of its own, so each re-sync costs one C(git ls-remote) request per wiki; it is
         fetched only when the forge advertises other refs than the clone holds. A wiki moves without a push, so
         with wikis every listing is full (O(full_listing_interval) does not apply).

@@ -5,7 +5,7 @@
 """wikis: true against the local forge's NAME.wiki.git (tests/forge/wikis.py),
 with real git, on GitHub, GitLab and Gitea: created wikis are cloned beside
 their repository as NAME.wiki; a wiki enabled but never written to is "no
-wiki" (skipped, not failed); a re-sync asks git once per wiki (ls-remote)
+wiki" (unchanged with that reason: neither failed nor held back); a re-sync asks git once per wiki (ls-remote)
 and fetches only a wiki that moved; turning wikis off keeps the clones."""
 
 from __future__ import annotations
@@ -60,7 +60,7 @@ def test_wikis_are_cloned_beside_their_repository_and_never_created_ones_are_no_
         if not wiki["enabled"]:
             assert entry is None, full_path                 # disabled: not even asked for
         elif not wiki["exists"]:
-            assert entry["outcome"] == "skipped" and entry["reason"] == NO_WIKI, entry
+            assert entry["outcome"] == "unchanged" and entry["reason"] == NO_WIKI, entry
             assert not (tmp_path / (full_path + ".wiki")).exists()
         else:
             assert entry["outcome"] == "cloned", entry
@@ -92,7 +92,7 @@ def test_resync_costs_one_ls_remote_per_wiki_and_fetches_only_a_wiki_that_moved(
 def test_a_wiki_written_for_the_first_time_is_cloned_on_the_next_run(wforge, tmp_path):
     truth = wikis(wforge, "gitlab")
     never = sorted(p for p, w in truth.items() if w["enabled"] and not w["exists"])[0]
-    assert outcomes(run(wforge, "gitlab", tmp_path))[never + ".wiki"] == "skipped"
+    assert outcomes(run(wforge, "gitlab", tmp_path))[never + ".wiki"] == "unchanged"
     head = wforge.push_wiki("gitlab", never)
     assert outcomes(run(wforge, "gitlab", tmp_path))[never + ".wiki"] == "cloned"
     assert git("rev-parse", "HEAD", cwd=tmp_path / (never + ".wiki")) == head
