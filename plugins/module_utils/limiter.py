@@ -94,6 +94,7 @@ OnWait = Callable[[float, str], None]
 # Signals: providers raise these from inside the wrapped call.
 # --------------------------------------------------------------------------
 
+
 class SecondaryLimit(RateLimitError):
     """The forge asks to slow down (GitHub secondary limit, GitLab 429).
 

@@ -250,7 +250,6 @@ class Paginator(Generic[Item]):
             put((_ERROR, exc))
 
 
-
 class PagesAtOnce(Generic[Item]):
     """The items of numbered pages fetched several at a time, in page order.
 

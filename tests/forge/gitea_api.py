@@ -144,7 +144,7 @@ class GiteaApi:
             "default_branch": r.default_branch, "archived": r.archived, "created_at": iso(r.created_at),
             "updated_at": iso(r.updated_at), "archived_at": iso(r.updated_at) if r.archived else "1970-01-01T00:00:00Z",
             "permissions": {"admin": admin, "push": admin, "pull": True},
-            "has_issues": True, "internal_tracker": {"enable_time_tracker": True}, "has_wiki": r.index % 3 != 0,
+            "has_issues": True, "internal_tracker": {"enable_time_tracker": True}, "has_wiki": r.has_wiki,
             "has_pull_requests": True, "has_projects": True, "has_releases": True, "has_packages": True,
             "has_actions": True, "ignore_whitespace_conflicts": False, "allow_merge_commits": True,
             "allow_rebase": True, "allow_rebase_explicit": True, "allow_squash_merge": True,

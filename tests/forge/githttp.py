@@ -96,6 +96,8 @@ class GitHttp:
         pushing = target.op in ("receive-pack", "receive-pack-refs")
         with self.state.lock:
             repo = self.state.get(target.service, target.full_path)
+            if repo is None and not pushing:
+                repo = self.app.extra_repo(target.service, target.full_path)
             if repo is None and pushing and target.full_path.split("/", 1)[0].lower() == PUSH_OWNER:
                 if not valid:
                     return text_response(401, "Authentication required\n", [AUTH_CHALLENGE])

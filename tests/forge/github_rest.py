@@ -45,6 +45,8 @@ ROUTES: List[Route] = [(name, re.compile(rx)) for name, rx in (
     ("users_starred", r"^/users/([^/]+)/starred$"),
     ("users", r"^/users/([^/]+)$"),
     ("users_repos", r"^/users/([^/]+)/repos$"),
+    ("users_gists", r"^/users/([^/]+)/gists$"),
+    ("gists", r"^/gists$"),
     ("orgs", r"^/orgs/([^/]+)$"),
     ("orgs_repos", r"^/orgs/([^/]+)/repos$"),
     ("org_id", r"^/organizations/(\d+)$"),
@@ -229,7 +231,7 @@ class GitHubRest:
             "has_issues": True,
             "has_projects": True,
             "has_downloads": True,
-            "has_wiki": repo.index % 3 != 0,
+            "has_wiki": repo.has_wiki,
             "has_pages": False,
             "has_discussions": False,
             "forks_count": repo.index % 7,
@@ -391,6 +393,17 @@ class GitHubRest:
         if owner is None:
             return not_found()
         return self._user_listing(req, who, owner)
+
+    def _users_gists(self, req: Request, who: Optional[Principal], login: str) -> Response:
+        """A user's public gists (gists.py)."""
+        owner = self.state.owner("github", urllib.parse.unquote(login))
+        if owner is None:
+            return not_found()
+        return self.app.gists.github_list(req, owner.path, False, "/users/%s/gists" % owner.path)
+
+    def _gists(self, req: Request, who: Optional[Principal]) -> Response:
+        """The authenticated user's gists, secret ones too; anonymous: every public gist."""
+        return self.app.gists.github_list(req, who.login if who else None, who is not None, "/gists")
 
     def _user_id_repos(self, req: Request, who: Optional[Principal], oid: str) -> Response:
         owner = self.state.owner_by_id("github", int(oid))

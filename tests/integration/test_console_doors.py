@@ -315,6 +315,9 @@ def test_stream_statistics_in_the_report_the_text_and_the_summary(fresh_forge, h
     assert sum(e["bytes"] for e in entries) == stats["bytes_received"]
     assert re.search(r"^stream: listing \S+, git work \S+, [\d.]+ MiB received, [\d.]+ \S+ listed, queue peak \d+$",
                      proc.stdout, re.M)
+    # the end of the log names both files: the run's report and the line per repository
+    assert "\nreport: %s\n" % (dest / ".bulk-clone-report.json") in proc.stdout
+    assert "\nevery repository: %s\n" % report["report_file"] in proc.stdout
     summary = Path(runner["GITHUB_STEP_SUMMARY"]).read_text()
     assert re.search(r"^- \*\*Stream\*\*: listing \S+, git work \S+, [\d.]+ MiB received, [\d.]+ \S+ listed, queue peak \d+$",
                      summary, re.M)

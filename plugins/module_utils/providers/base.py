@@ -235,8 +235,6 @@ class Provider:
         since = self.plan(owner, count) if self.plan is not None else None
         return None if since is None else iso_time(since - lag)
 
-
-
     # A forge whose listing tells its total only inside the first page (GraphQL
     # totalCount, Bitbucket Cloud's size): open() fetches that page at once.
     total_in_first_page = False
@@ -295,6 +293,16 @@ class Provider:
 
     def git_auth(self) -> GitAuth:
         raise NotImplementedError
+
+    # --- extras (extras.py): none unless the forge has them ------------------------------
+
+    def gists(self, owner: OwnerRef) -> Iterator[Repo]:
+        """An owner's gists or personal snippets, as records of kind gist or snippet."""
+        return iter(())
+
+    def repo_gists(self, repo: Repo) -> Iterator[Repo]:
+        """A project's own snippets (GitLab), as records of kind snippet."""
+        return iter(())
 
 
 def _first_page_cached(fetch: Callable[[object], Page], first: object, page: Page) -> Callable[[object], Page]:

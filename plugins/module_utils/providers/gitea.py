@@ -213,6 +213,6 @@ class GiteaProvider(Provider):
             visibility="private" if r.get("private") else ("internal" if r.get("internal") else "public"),
             empty=bool(r.get("empty", False)), topics=tuple(r.get("topics") or ()),
             language=r.get("language") or None, size_kb=int(r.get("size") or 0),
-            marker=r.get("updated_at") or "", pushed_at=r.get("updated_at") or "",
-            stars=int(r.get("stars_count") or 0),
+            marker=r.get("updated_at") or "", wiki=bool(r.get("has_wiki", False)),
+            pushed_at=r.get("updated_at") or "", stars=int(r.get("stars_count") or 0),
         )

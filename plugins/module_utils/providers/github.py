@@ -23,7 +23,7 @@ import re
 import threading
 import time
 import traceback
-from typing import Any, Callable, Dict, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 from urllib.parse import quote
 
 from ..config import ForgeConfig, OwnerRef
@@ -67,7 +67,7 @@ query($login: String!, $first: Int!, $cursor: String) {
       pageInfo { hasNextPage endCursor }
       nodes {
         databaseId name nameWithOwner url sshUrl isArchived isFork isDisabled
-        isEmpty visibility pushedAt diskUsage stargazerCount
+        isEmpty visibility pushedAt diskUsage hasWikiEnabled stargazerCount
         defaultBranchRef { name }
         primaryLanguage { name }
         repositoryTopics(first: 20) { nodes { topic { name } } }
@@ -403,8 +403,8 @@ class GitHubProvider(Provider):
         query = dict(params, sort="pushed", direction="desc")
 
         def fetch(page: int) -> Page:
-            repos, links, count, size = self._list_page(owner, path, dict(query, per_page=self.cfg.per_page,
-                                                                            page=page), None, owner.name)
+            params = dict(query, per_page=self.cfg.per_page, page=page)
+            repos, links, count, size = self._list_page(owner, path, params, None, owner.name)
             more = "next" in links and count > 0 and not older_than([r.marker for r in repos], since)
             return Page(repos, page + 1 if more else None, raw_bytes=size)
 
@@ -423,8 +423,8 @@ class GitHubProvider(Provider):
             # REST has no emptiness flag; GitHub reports size 0 for a repo with no commits.
             empty=size == 0, disabled=bool(d.get("disabled", False)),
             topics=tuple(d.get("topics") or ()), language=d.get("language"),
-            size_kb=size, marker=d.get("pushed_at") or "", pushed_at=d.get("pushed_at") or "",
-            stars=int(d.get("stargazers_count") or 0),
+            size_kb=size, marker=d.get("pushed_at") or "", wiki=bool(d.get("has_wiki", False)),
+            pushed_at=d.get("pushed_at") or "", stars=int(d.get("stargazers_count") or 0),
         )
 
     def _graphql_stream(self, owner: OwnerRef):
@@ -485,6 +485,52 @@ class GitHubProvider(Provider):
             empty=bool(n.get("isEmpty")), disabled=bool(n.get("isDisabled")),
             topics=tuple(t["topic"]["name"] for t in ((n.get("repositoryTopics") or {}).get("nodes") or [])),
             language=(n.get("primaryLanguage") or {}).get("name"),
-            size_kb=int(n.get("diskUsage") or 0), marker=n.get("pushedAt") or "", pushed_at=n.get("pushedAt") or "",
+            size_kb=int(n.get("diskUsage") or 0), marker=n.get("pushedAt") or "",
+            wiki=bool(n.get("hasWikiEnabled")), pushed_at=n.get("pushedAt") or "",
             stars=int(n.get("stargazerCount") or 0),
+        )
+
+    # --- gists (extras.py) ------------------------------------------------------------
+
+    def gists(self, owner: OwnerRef) -> Iterator[Repo]:
+        """A user's public gists (GET /users/{user}/gists), or with owner_kind
+        self the token's own, secret ones included (GET /gists). Organizations
+        have no gists. Newest first, forward by the Link header: a gist list
+        is short, and a gist is cloned by its id whatever page it was on."""
+        if owner.kind in ("org", "installation"):
+            return
+        if owner.kind == "self":
+            path = "/gists"
+        else:
+            name = quote(owner.name, safe="")
+            if owner.kind == "auto":
+                record = self._owner_record("/users/%s" % name, "GET /users/%s" % owner.name)
+                if record is None or record.get("type") == "Organization":
+                    return
+            path = "/users/%s/gists" % name
+        page = 1
+        while True:
+            what = "GET %s page %d" % (path, page)
+            try:
+                headers, data = self._get(path, {"per_page": self.cfg.per_page, "page": page}, what)
+            except NotFoundAnswer:
+                return
+            if not isinstance(data, list):
+                raise Transient("%s: expected a JSON list of gists" % what)
+            self.stats.pages += 1
+            for item in data:
+                if isinstance(item, dict) and item.get("id") and item.get("git_pull_url"):
+                    yield self._from_gist(item, owner.name)
+            if not data or "next" not in parse_link_header(_header(headers, "link")):
+                return
+            page += 1
+
+    def _from_gist(self, g: Dict[str, Any], owner: str) -> Repo:
+        gist_id = str(g["id"])
+        login = (g.get("owner") or {}).get("login") or owner
+        return Repo(
+            provider="github", host=self.cfg.host, owner=login, name=gist_id,
+            full_path="%s/gists/%s" % (login, gist_id), id=0, clone_url=g["git_pull_url"],
+            web_url=g.get("html_url") or "", visibility="public" if g.get("public") else "private",
+            marker=g.get("updated_at") or "", kind="gist", ref=gist_id,
         )

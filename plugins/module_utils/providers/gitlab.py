@@ -22,7 +22,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 from urllib.parse import quote
 
 from ..config import ForgeConfig, OwnerRef
@@ -56,6 +56,15 @@ TOTALS_LIMIT = 10000
 ACTIVITY_LAG = 3600.0
 
 
+def wiki_enabled(project: Dict[str, Any]) -> bool:
+    """wiki_access_level (enabled, private; disabled), or the older boolean
+    wiki_enabled that GitLab still sends beside it (docs/forge-wire.md, "Wikis")."""
+    level = project.get("wiki_access_level")
+    if isinstance(level, str):
+        return level != "disabled"
+    return bool(project.get("wiki_enabled", False))
+
+
 def gitlab_base_url(api_url: str) -> str:
     """python-gitlab wants the instance URL; accept one ending in /api/v4 too."""
     url = api_url.rstrip("/")
@@ -68,6 +77,7 @@ class GitLabProvider(Provider):
     def __init__(self, cfg: ForgeConfig, limiter: Limiter) -> None:
         super().__init__(cfg, limiter)
         self._last = threading.local()
+        self._me: Optional[Dict[str, Any]] = None      # GET /user, for personal snippets (gists)
         # python-gitlab would follow a redirect to another host with PRIVATE-TOKEN.
         session = OriginBoundSession()
         session.hooks["response"].append(self._on_response)
@@ -313,6 +323,52 @@ class GitLabProvider(Provider):
             archived=bool(p.get("archived", False)), fork="forked_from_project" in p,
             visibility=p.get("visibility") or "public", empty=bool(p.get("empty_repo", False)),
             topics=tuple(p.get("topics") or p.get("tag_list") or ()), language=None,
-            size_kb=0, marker=p.get("last_activity_at") or "", pushed_at=p.get("last_activity_at") or "",
-            stars=int(p.get("star_count") or 0),
+            size_kb=0, marker=p.get("last_activity_at") or "", wiki=wiki_enabled(p),
+            pushed_at=p.get("last_activity_at") or "", stars=int(p.get("star_count") or 0),
         )
+
+    # --- snippets (extras.py) ---------------------------------------------------------
+
+    def gists(self, owner: OwnerRef) -> Iterator[Repo]:
+        """Personal snippets: GitLab lists only the current user's (GET /snippets),
+        so only for the owner that is the token's own user."""
+        if owner.kind == "group" or not self.cfg.token:
+            return
+        me = self._me
+        if me is None:
+            try:
+                me = self._request("/user", None, "GET /user")[1]
+            except NotFoundAnswer:
+                me = {}
+            self._me = me
+        if not isinstance(me, dict) or str(me.get("username", "")).lower() != owner.name.lower():
+            return
+        yield from self._snippets("/snippets", owner.name)
+
+    def repo_gists(self, repo: Repo) -> Iterator[Repo]:
+        """A project's snippets (GET /projects/:id/snippets): one request per project."""
+        if repo.kind != "repo":
+            return
+        try:
+            yield from self._snippets("/projects/%d/snippets" % repo.id, repo.owner)
+        except (NotFoundAnswer, ForgeError):
+            return            # snippets switched off, or not visible to this token
+
+    def _snippets(self, path: str, owner: str) -> Iterator[Repo]:
+        url: Optional[str] = path
+        query: Optional[Dict[str, Any]] = {"per_page": self.cfg.per_page}
+        while url:
+            response, data = self._request(url, query, "GET %s" % path)
+            if not isinstance(data, list):
+                raise Transient("GET %s: expected a JSON list of snippets" % path)
+            self.stats.pages += 1
+            for s in data:
+                if isinstance(s, dict) and s.get("id") is not None and s.get("http_url_to_repo"):
+                    ident = str(s["id"])
+                    yield Repo(
+                        provider="gitlab", host=self.cfg.host, owner=owner, name=ident,
+                        full_path="%s/gists/%s" % (owner, ident), id=int(s["id"]),
+                        clone_url=s["http_url_to_repo"], ssh_url=s.get("ssh_url_to_repo") or "",
+                        web_url=s.get("web_url") or "", visibility=s.get("visibility") or "private",
+                        marker=s.get("updated_at") or "", kind="snippet", ref=ident)
+            url, query = response.links.get("next", {}).get("url"), None
