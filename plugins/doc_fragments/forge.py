@@ -100,12 +100,13 @@ options:
         project key.
       - V(all) (GitLab) lists every project of the instance the token can see (all of them with an
         administrator's token), with keyset pagination over C(GET /projects); leave O(owners) empty. A project
-        missing from this complete listing counts as gone for O(prune) like any owner's. Refused on gitlab.com,
-        where it would mean every public project of the site.
+        missing from this complete listing counts as gone for O(gizzahub.bulk_clone.bulk_clone#module:prune)
+        like any owner's. Refused on gitlab.com, where it would mean every public project of the site.
       - V(starred) (GitHub, GitLab, Gitea) lists the repositories the users in O(owners) starred, or with
         O(owners) empty those of the token's own user. Each repository keeps its own owner, so the default
-        O(path_template) puts it at C(OWNER/NAME) whoever starred it. Unstarring is not deleting, so O(prune)
-        never removes a clone because its repository is no longer starred (it is reported as kept).
+        O(gizzahub.bulk_clone.bulk_clone#module:path_template) puts it at C(OWNER/NAME) whoever starred it.
+        Unstarring is not deleting, so O(gizzahub.bulk_clone.bulk_clone#module:prune) never removes a clone
+        because its repository is no longer starred (it is reported as kept).
         On GitHub the listing always uses the REST API, whatever O(api) says.
     type: str
     default: auto
@@ -115,7 +116,8 @@ options:
       - GitLab only. Also list the projects of other groups and users shared with each group in O(owners)
         (GitLab's C(with_shared=true)); by default a group lists only its own projects and its subgroups'.
       - Shared projects keep their own path (C({owner}) is their own namespace), so they never mix with the
-        group's folders. A project no longer shared is not gone, so O(prune) never removes its clone.
+        group's folders. A project no longer shared is not gone, so
+        O(gizzahub.bulk_clone.bulk_clone#module:prune) never removes its clone.
     type: bool
     default: false
   api:
