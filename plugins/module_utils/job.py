@@ -36,7 +36,8 @@ from .errors import AuthError, BulkCloneError, ConfigError, NotFoundError, State
 from .gitprocess import GitInterrupted
 from .access import RunnerPool, RunnerSettings
 from .gitrunner import allow_git_again, terminate_all_git
-from .journal import Journal, default_path
+from .idset import IdSet
+from .journal import Entry, Journal, default_path
 from .layout import RESERVED_PREFIX, PathError, render_path, resolve, validate_template
 from .listing import Listing, make_listing
 from .lock import DestLock
@@ -381,7 +382,10 @@ class _Run:
         self._journal_broken = False
         self.access = forge_pool(spec.forge, listing.provider.git_auth(), self.s)
         self._work: "queue.Queue[Any]" = queue.Queue(maxsize=max(2, self.s.concurrency * 2))
-        self._seen: Set[str] = set()
+        # What the planner saw, for _handle_gone: ids (16 bytes each, idset.py) and
+        # the few "provider:host" prefixes of their keys, not 10^5 key strings.
+        self._seen = IdSet()
+        self._seen_prefixes: Set[str] = set()
         self._planner_error: Optional[BaseException] = None
         self._started = time.monotonic()
 
@@ -393,9 +397,8 @@ class _Run:
             return os.path.isfile(os.path.join(target, "HEAD"))
         return os.path.lexists(os.path.join(target, ".git"))
 
-    def _is_unchanged(self, repo: Repo, rel: str, journal: Journal) -> bool:
+    def _is_unchanged(self, repo: Repo, rel: str, entry: Optional[Entry]) -> bool:
         """True when no git process is needed: the forge's marker says nothing moved."""
-        entry = journal.get(repo.key)
         if entry is None or entry.path != rel or not self._present(rel):
             return False
         if not self.s.options.plan.touches_existing:
@@ -415,19 +418,21 @@ class _Run:
             for repo in self.listing:
                 if self._stopping():
                     return
-                self._seen.add(repo.key)
+                self._seen.add(repo.id)
+                self._seen_prefixes.add(repo.key.rpartition(":")[0])
                 self.progress.planned()
                 try:
                     rel = render_path(self.s.path_template, repo)
                 except PathError as exc:
                     self._finish(repo, "", SyncResult(Outcome.FAILED, None, str(exc)))
                     continue
-                if journal is not None and self._is_unchanged(repo, rel, journal):
-                    self._finish(repo, rel, SyncResult(Outcome.UNCHANGED, journal.get(repo.key).head,
+                # One read of the journal per repository (each is a pread, journal.py).
+                known = journal.get(repo.key) if journal is not None else None
+                if self._is_unchanged(repo, rel, known):
+                    self._finish(repo, rel, SyncResult(Outcome.UNCHANGED, known.head,
                                                        "unchanged on the forge since the last sync"))
                     continue
                 if self.s.check_mode:
-                    known = journal.get(repo.key) if journal is not None else None
                     self._finish(repo, rel, self._would(rel, known.head if known is not None else None))
                     continue
                 self._hand_over(repo, rel)
@@ -680,10 +685,15 @@ class _Run:
         path = (full_path or "").lower()
         return any(path.startswith(o.name.lower().strip("/") + "/") for o in self.spec.owners)
 
+    def _planned(self, key: str) -> bool:
+        """Whether this run's listing selected the repository of a journal key."""
+        prefix, _sep, repo_id = key.rpartition(":")
+        return prefix in self._seen_prefixes and repo_id.isdigit() and int(repo_id) in self._seen
+
     def _handle_gone(self, journal: Journal) -> None:
         """Journal entries this run did not sync: confirmed gone, or merely not selected."""
         candidates = []
-        for key in [k for k in journal.keys() if k not in self._seen]:
+        for key in [k for k in journal.keys() if not self._planned(k)]:
             entry = journal.get(key)
             repo_id = key.rpartition(":")[2]
             info: Dict[str, Any] = {"key": key, "full_path": entry.full_path, "path": entry.path}

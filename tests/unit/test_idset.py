@@ -1,0 +1,52 @@
+# -*- coding: utf-8 -*-
+# Copyright (c) 2026 gizzahub developers
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""idset: the compact id sets and maps behave as a dict would, across merges."""
+
+from __future__ import annotations
+
+import random
+
+from bulk_clone_engine.idset import MIN_FRESH, IdSet, IntMap
+
+
+def test_intmap_matches_a_dict_across_merges_and_deletes():
+    rng = random.Random(7)
+    ours, model = IntMap(), {}
+    for step in range(12 * MIN_FRESH):
+        ident = rng.randrange(1, 40 * MIN_FRESH) if step % 3 else step * 13
+        if rng.random() < 0.15:
+            ours.discard(ident)
+            model.pop(ident, None)
+        else:
+            ours.set(ident, step)
+            model[ident] = step
+    assert len(ours) == len(model)
+    assert dict(ours.items()) == model
+    assert list(ours) == sorted(model)
+    for ident in range(0, 40 * MIN_FRESH, 97):
+        assert ours.get(ident) == model.get(ident)
+        assert (ident in ours) == (ident in model)
+
+
+def test_ids_in_increasing_order_take_the_fast_path_and_later_ones_still_land():
+    ids = IntMap()
+    for ident in range(0, 5000, 2):
+        ids.append_or_set(ident, ident * 10)
+    ids.append_or_set(1, 7)          # smaller than the last: the ordinary path
+    ids.append_or_set(4, 8)          # already there: replaced
+    ids.append_or_set(10 ** 15, 9)   # ids up to 63 bits (Bitbucket's derived ids)
+    assert ids.get(1) == 7 and ids.get(4) == 8 and ids.get(3) is None and ids.get(10 ** 15) == 9
+    assert len(ids) == 2500 + 2
+
+
+def test_items_are_a_snapshot():
+    ids = IdSet()
+    for ident in range(3 * MIN_FRESH):
+        ids.add(ident)
+    snapshot = ids.items()
+    for ident in range(3 * MIN_FRESH, 6 * MIN_FRESH):      # forces merges while iterating
+        ids.add(ident)
+    assert sum(1 for _pair in snapshot) == 3 * MIN_FRESH
+    assert len(ids) == 6 * MIN_FRESH and "1" not in ids and 5 in ids
