@@ -53,7 +53,7 @@ from .repo import Repo
 from .report import INTERRUPTED, NOT_ATTEMPTED, RepoReport, RunReport, report_path_for
 from .selection import Selection, compile_selection
 from .strategies import SyncOptions
-from .sync import sync_repo
+from .sync import LeftoverSweeper, sync_repo
 
 TEMP_DIRNAME = RESERVED_PREFIX + "tmp"
 
@@ -387,6 +387,7 @@ class _Run:
         self._seen = IdSet()
         self._seen_prefixes: Set[str] = set()
         self._planner_error: Optional[BaseException] = None
+        self._sweeper = LeftoverSweeper()
         self._started = time.monotonic()
 
     # --- plan ---------------------------------------------------------------------------
@@ -495,7 +496,7 @@ class _Run:
             target = resolve(self.s.dest, rel, repo.full_path)
             with runner.reporting_progress(lambda count: self.progress.received(repo, received.add(count))):
                 result = sync_repo(runner, target, url, repo.default_branch, self.s.options,
-                                   temp_dir=self.s.temp_dir)
+                                   temp_dir=self.s.temp_dir, sweeper=self._sweeper)
         except GitInterrupted:
             result = SyncResult(Outcome.FAILED, None, INTERRUPTED + "; a re-run starts it again")
         except BulkCloneError as exc:   # PathError included: a name that would leave dest
