@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """`make bench`: the listing and sync promises of issues 3 and 4, measured.
 
 A benchmark, not a test: it prints what it saw next to the targets and says

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Run one measured process and read what it cost: wall time, peak RSS, and
 the requests and bytes the forge served it.
 

@@ -1,6 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright (c) 2026 gizzahub developers
-# SPDX-License-Identifier: MIT
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What the bench measures, one function per promise.
 
 Each function runs its clients against the forge in `ctx` and returns plain
