@@ -12,12 +12,13 @@ database would be overkill and sqlite's locking does not help a second
 
 Durability: every line is written with os.write straight to the kernel, so
 it survives the death of this process. fsync (survival of a power cut) is
-batched: at most every FSYNC_INTERVAL seconds and at close/compact. Measured
-on ext4/virtio here: a record costs ~20-60 us batched and ~250-450 us with an
-fsync per line (bench_record in tests/unit/test_journal.py); on network
-disks an fsync can take tens of ms, i.e. it would serialise the workers on
-the journal lock. What a power cut can cost us, at most a second of lines,
-only makes the next run re-check those repositories.
+batched: at most every FSYNC_INTERVAL seconds and at close/compact, and
+outside the lock. Measured on ext4/virtio: a record costs ~20-60 us batched
+and ~250-450 us with an fsync per line (`make bench` reports the record
+cost, bench/memory_bench.py); on network disks an fsync can take tens of
+ms, which inside the lock would serialise the workers and the planner.
+What a power cut can cost us, at most a second of lines, only makes the
+next run re-check those repositories.
 
 Memory: the journal is not held in memory. The index keeps, per repository,
 where its latest line is (offset and length packed in one 64-bit integer, in
@@ -220,7 +221,7 @@ class Journal:
             raise StateError("cannot read the state journal %s: %s; fix its permissions or %s"
                              % (self.path, exc.strerror, _move_away_hint(self.path))) from None
         # The C scanner on str, without json.loads' per-call encoding
-        # detection: about three times faster on 10^4 lines, still exact per line.
+        # detection: about three times faster, still exact per line.
         scan = json.JSONDecoder().raw_decode
         offset, lineno, rest = 0, 0, b""
         while True:
@@ -362,6 +363,8 @@ class Journal:
         with self._lock:
             offset = self._write(data)
             self._index.set(key, offset, len(data))
+            due = self._fsync_due()
+        _fsync_outside_lock(due)
         return entry
 
     def forget(self, key: str) -> None:
@@ -370,6 +373,8 @@ class Journal:
         with self._lock:
             self._write(data)
             self._index.delete(key)
+            due = self._fsync_due()
+        _fsync_outside_lock(due)
 
     def _write(self, data: bytes) -> int:
         """Append data; returns the offset it starts at."""
@@ -392,12 +397,20 @@ class Journal:
         offset = self._valid_size
         self._valid_size += len(data)
         self._dirty = True
-        now = time.monotonic()
-        if now - self._last_fsync >= FSYNC_INTERVAL:
-            os.fsync(self._fd)
-            self._last_fsync = now
-            self._dirty = False
         return offset
+
+    def _fsync_due(self) -> Optional[int]:
+        """The fd to fsync now (FSYNC_INTERVAL has passed), or None; under the lock.
+
+        The fsync itself runs after the lock is released: on a busy disk it
+        can take tens of ms, and every worker's record() and the planner's
+        get() wait for this lock."""
+        now = time.monotonic()
+        if not self._dirty or now - self._last_fsync < FSYNC_INTERVAL:
+            return None
+        self._last_fsync = now
+        self._dirty = False
+        return self._fd
 
     def sync(self) -> None:
         with self._lock:
@@ -496,6 +509,16 @@ def _intern(value: Optional[str]) -> Optional[str]:
     if value is None:
         return None
     return _interned.setdefault(value, value)
+
+
+def _fsync_outside_lock(fd: Optional[int]) -> None:
+    if fd is None:
+        return
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        if exc.errno != errno.EBADF:      # closed meanwhile (the run ended): close() synced it
+            raise
 
 
 def _write_all(fd: int, data: bytes) -> None:

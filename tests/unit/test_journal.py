@@ -272,51 +272,6 @@ def test_compact_keeps_one_line_per_live_repo_atomically(tmp_path):
         assert j.get("k20").marker == "round-4"
 
 
-# -- measurements (printed, not asserted on time) -----------------------------------
-def bench_load(n: int, directory: Path) -> dict:
-    """Write a journal of n repositories, then time and size loading it."""
-    path = directory / ("bench-%d.jsonl" % n)
-    with Journal.open(path) as j:
-        for i in range(n):
-            j.record("github:github.com:%d" % (1000000 + i), **fields(i))
-    start = time.perf_counter()
-    with Journal.open(path, readonly=True) as j:
-        seconds = time.perf_counter() - start
-        count = len(j)
-    tracemalloc.start()
-    with Journal.open(path, readonly=True) as j:
-        size, _peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    return {"entries": count, "load_seconds": seconds, "bytes_per_entry": size / max(n, 1),
-            "file_bytes": path.stat().st_size}
-
-
-def bench_record(n: int, directory: Path) -> dict:
-    """Cost of one record() with batched fsync versus an fsync per line."""
-    import bulk_clone_engine.journal as journal_mod
-    out = {}
-    for label, interval in (("batched", journal_mod.FSYNC_INTERVAL), ("fsync_each", 0.0)):
-        saved = journal_mod.FSYNC_INTERVAL
-        journal_mod.FSYNC_INTERVAL = interval
-        try:
-            with Journal.open(directory / ("rec-%s.jsonl" % label)) as j:
-                start = time.perf_counter()
-                for i in range(n):
-                    j.record("k%d" % i, **fields(i))
-                out[label + "_us"] = (time.perf_counter() - start) / n * 1e6
-        finally:
-            journal_mod.FSYNC_INTERVAL = saved
-    return out
-
-
-def test_bench_load_10k(tmp_path):
-    result = bench_load(10000, tmp_path)
-    print("\njournal load: %(entries)d entries in %(load_seconds).3f s, %(bytes_per_entry).0f B/entry in memory, "
-          "%(file_bytes)d B on disk" % result)
-    print("journal record: %s" % bench_record(500, tmp_path))
-    assert result["entries"] == 10000
-
-
 def test_index_matches_a_model_through_reopen_compact_and_torn_tail(tmp_path):
     """The index keeps only where each line is: whatever is recorded, forgotten,
     re-recorded, compacted, cut by a crash or reopened, get() answers as a dict of
