@@ -52,6 +52,7 @@ _FIELDS = ("path", "marker", "head", "strategy", "outcome", "full_path")
 _LEN_BITS = 20                      # a line's length in the low bits of its index value
 _MAX_LEN = (1 << _LEN_BITS) - 1     # longer lines (never seen: paths are short) go to the small dict
 _READ_CHUNK = 1 << 20
+_MAX_ID = str(2 ** 63 - 1)
 
 
 class Entry(NamedTuple):
@@ -88,7 +89,9 @@ class _Index:
     def _split(key: str) -> Optional[Tuple[str, int]]:
         prefix, sep, tail = key.rpartition(":")
         # Only the canonical spelling of an id, so that the key rebuilt from it is the same string.
-        if sep and tail.isascii() and tail.isdigit() and len(tail) < 19 and (tail[0] != "0" or tail == "0"):
+        # Up to 2**63 - 1 (Bitbucket Cloud's ids, derived from uuids, use all 63 bits).
+        if sep and tail.isascii() and tail.isdigit() and (tail[0] != "0" or tail == "0") and (
+                len(tail) < 19 or (len(tail) == 19 and tail <= _MAX_ID)):
             return prefix, int(tail)
         return None
 

@@ -280,6 +280,7 @@ def test_index_matches_a_model_through_reopen_compact_and_torn_tail(tmp_path):
     rng = random.Random(11)
     model = {}
     keys = ["github:h:%d" % rng.randrange(1, 10 ** 9) for _i in range(3000)] + ["gitlab:g:7", "odd-key", "github:h:007"]
+    keys += ["bitbucket:b:%d" % (2 ** 63 - 1), "bitbucket:b:%d" % 2 ** 63, "bitbucket:b:%d" % (2 ** 62 + 5)]
 
     def check(j):
         assert len(j) == len(model)
