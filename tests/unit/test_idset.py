@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import random
+import tracemalloc
 
 from bulk_clone_engine.idset import MIN_FRESH, IdSet, IntMap
 
@@ -50,3 +51,17 @@ def test_items_are_a_snapshot():
         ids.add(ident)
     assert sum(1 for _pair in snapshot) == 3 * MIN_FRESH
     assert len(ids) == 6 * MIN_FRESH and "1" not in ids and 5 in ids
+
+
+def test_an_id_costs_about_16_bytes_not_a_hash_slot_and_an_int_object():
+    """Issue 13 point 2: what a run keeps per listed repository stays small."""
+    tracemalloc.start()
+    try:
+        ids = IdSet()
+        for ident in random.Random(3).sample(range(10 ** 9), 50000):
+            ids.add(ident)
+        held, _peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(ids) == 50000
+    assert held < 24 * 50000, "%d bytes per id" % (held // 50000)
