@@ -10,8 +10,8 @@ Python sets and dicts that costs about 70-110 bytes per id (an int object
 plus a hash slot): 20 MB at 100,000 repos, 200 MB at a million. Here the ids
 live in a sorted ``array('q')`` (8 bytes each) with a parallel array of
 values; new ids wait in a small dict that is merged into the arrays when it
-grows past a quarter of them, so adding stays amortised O(log n) and the
-dict never holds more than a fraction of the ids. Lookups are a bisection.
+grows past an eighth of them, so adding stays amortised O(log n) and the
+dict never holds more than an eighth of the ids. Lookups are a bisection.
 Measured figures: docs/architecture.md, "Memory at 100,000 repositories".
 """
 
@@ -20,9 +20,10 @@ from __future__ import annotations
 import heapq
 from array import array
 from bisect import bisect_left
-from typing import Dict, Iterator, Optional, Tuple
+from typing import Dict, Iterator, Optional, Set, Tuple
 
 MIN_FRESH = 1024
+FRESH_SHARE = 8         # the dict of new ids is merged in when it holds more than 1/8 of them
 _ABSENT = -1
 
 
@@ -89,7 +90,7 @@ class IntMap:
                 self._vals[slot] = value
             elif value != _ABSENT:
                 self._fresh[ident] = value
-                if len(self._fresh) > max(MIN_FRESH, len(self._ids) // 4):
+                if len(self._fresh) > max(MIN_FRESH, len(self._ids) // FRESH_SHARE):
                     self._merge()
         self._live += (value != _ABSENT) - (before is not None)
 
@@ -110,10 +111,42 @@ class IntMap:
         return (ident for ident, _value in self.items())
 
 
-class IdSet(IntMap):
-    """A set of ids (the values are unused)."""
+class IdSet:
+    """A set of ids at 8 bytes each: a sorted array('q') and a small set of
+    new ids, merged in when it holds more than 1/FRESH_SHARE of them (the
+    merge streams, so it never holds the ids as Python ints); not thread-safe."""
 
-    __slots__ = ()
+    __slots__ = ("_ids", "_fresh")
+
+    def __init__(self) -> None:
+        self._ids = array("q")
+        self._fresh: Set[int] = set()
+
+    def __contains__(self, ident: object) -> bool:
+        if not isinstance(ident, int):
+            return False
+        if ident in self._fresh:
+            return True
+        index = bisect_left(self._ids, ident)
+        return index < len(self._ids) and self._ids[index] == ident
+
+    def add(self, ident: int) -> None:
+        if ident in self:
+            return
+        if not self._fresh and (not self._ids or ident > self._ids[-1]):
+            self._ids.append(ident)
+            return
+        self._fresh.add(ident)
+        if len(self._fresh) > max(MIN_FRESH, len(self._ids) // FRESH_SHARE):
+            self._ids = array("q", heapq.merge(self._ids, sorted(self._fresh)))
+            self._fresh = set()
+
+    def __len__(self) -> int:
+        return len(self._ids) + len(self._fresh)
+
+    def __iter__(self) -> Iterator[int]:
+        """The ids in order, over a copy taken now."""
+        return heapq.merge(array("q", self._ids), sorted(self._fresh))
 
 
 __all__ = ["IdSet", "IntMap"]
