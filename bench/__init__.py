@@ -20,7 +20,8 @@ by the client: that is what a forge operator would see.
     python -m bench --help
 
 Layout: client.py (the measured programs), measure.py (running them and
-reading their cost), scenarios.py (what is measured), report.py (tables,
+reading their cost), scenarios.py (what is measured), journal_timing.py (the
+state journal's load and record() costs, no forge), report.py (tables,
 targets, latest.json), __main__.py (arguments and order).
 """
 

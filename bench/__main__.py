@@ -25,7 +25,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
-from . import clone_bench, memory_bench, report, scenarios
+from . import clone_bench, journal_timing, memory_bench, report, scenarios
 from .measure import REPO_ROOT, hermetic_env
 
 DEFAULT_RESULTS = os.path.join(REPO_ROOT, "bench", "results", "latest.json")
@@ -41,19 +41,21 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
                         help="alternate bulk_clone and xargs this many times each (default 2)")
     parser.add_argument("--sync-size", type=int, default=10000,
                         help="resume / re-sync / fetch / pushes suite (default 10000)")
+    parser.add_argument("--journal-size", type=int, default=10000,
+                        help="entries of the journal whose load is timed (default 10000)")
     parser.add_argument("--pushes", type=int, default=10, help="pushes before the last re-sync (default 10)")
     parser.add_argument("--concurrency", type=int, default=8, help="C for bulk_clone and xargs -P (default 8)")
     parser.add_argument("--quick", action="store_true", help="sizes / 10: listing 100,1000; clone 100; sync 1000")
     parser.add_argument("--memory-sizes", default="1000,10000,100000",
                         help="peak RSS of the doors at these sizes (default 1000,10000,100000; bench/memory_bench.py)")
-    parser.add_argument("--skip", default="", help="comma list of listing,clone,sync,memory to leave out")
+    parser.add_argument("--skip", default="", help="comma list of listing,clone,sync,journal,memory to leave out")
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive PyGithub baseline")
     parser.add_argument("--results", default=DEFAULT_RESULTS, help="where to write the JSON (default %(default)s)")
     parser.add_argument("--workdir", default=None, help="scratch folder (default: a new temp folder)")
     parser.add_argument("--keep", action="store_true", help="keep the scratch folder (clones, forge)")
     args = parser.parse_args(argv)
     if args.quick:
-        args.listing_sizes, args.clone_size, args.sync_size = "100,1000", 100, 1000
+        args.listing_sizes, args.clone_size, args.sync_size, args.journal_size = "100,1000", 100, 1000, 1000
         args.memory_sizes = "100,1000,10000"
     args.listing = sorted({int(s) for s in args.listing_sizes.split(",") if s.strip()})
     args.api_list = [a.strip() for a in args.apis.split(",") if a.strip()]
@@ -185,6 +187,11 @@ def run(args: argparse.Namespace, out=sys.stdout) -> Dict[str, Any]:
     finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
+    if "journal" not in args.skipped:
+        log("journal load and record costs (%d entries)" % args.journal_size)
+        data["journal"] = journal_timing.measure(entries=args.journal_size)
+        out.write(journal_timing.section(data["journal"]) + "\n\n")
+        out.flush()
     data["total_seconds"] = round(time.monotonic() - began, 1)
     share = _others_share(cpu_before, _cpu_seconds(), data["total_seconds"])
     data["machine"]["cpu_share_of_other_work"] = None if share is None else round(share, 3)

@@ -13,13 +13,21 @@
   ``big_gitlab_forge`` / ``big_gitea_forge`` build only one service's owner.
 - ``fresh_forge``: a factory, ``fresh_forge(["github:x:20"], **Forge kwargs)``,
   for tests that mutate or inject faults; stopped after the test.
+- ``module_forge``: a factory, ``module_forge(name, specs, **Forge kwargs)``,
+  for a forge of the test module's own (stopped after the module), reset
+  before every test like the session forges.
 - ``forge_token``: the admin token every forge accepts.
+- ``fake_time``: a clock that moves only when someone sleeps (the limiter's
+  clock and sleep), so minutes of waiting run in microseconds.
+- ``git_home`` / ``hermetic_git``: a git configuration of the test's own
+  (nothing from the machine's ~/.gitconfig), for tests that run git.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import threading
 from typing import Callable, Dict, List
 
 import pytest
@@ -30,6 +38,7 @@ if REPO_ROOT not in sys.path:
     sys.path.insert(0, REPO_ROOT)
 
 from tests.forge import Forge  # noqa: E402
+from tests.helpers_git import IDENTITY  # noqa: E402
 
 FORGE_TOKEN = "forge-token"
 SECOND_TOKEN = "forge-token-2"
@@ -103,6 +112,24 @@ big_gitlab_forge = _big_one("gitlab")
 big_gitea_forge = _big_one("gitea")
 
 
+@pytest.fixture(scope="module")
+def module_forge(tmp_path_factory: pytest.TempPathFactory):
+    started: List[Forge] = []
+
+    def make(name: str, specs: List[str], **kwargs) -> Forge:
+        kwargs.setdefault("tokens", (FORGE_TOKEN, SECOND_TOKEN))
+        f = Forge(specs=specs, root=str(tmp_path_factory.mktemp(name)), **kwargs)
+        f.start()
+        started.append(f)
+        _shared.append(f)
+        return f
+
+    yield make
+    for f in started:
+        _shared.remove(f)
+        f.stop()
+
+
 @pytest.fixture(autouse=True)
 def _reset_shared_forges():
     """A test never sees the faults, counters or spent budget of another."""
@@ -128,3 +155,64 @@ def fresh_forge(tmp_path_factory: pytest.TempPathFactory):
     yield make
     for f in started:
         f.stop()
+
+
+def _hermetic_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch, config: str, unset: List[str]):
+    """Point git at a configuration of the test's own, so that no ~/.gitconfig,
+    credential helper or token of the machine leaks into what the test sees."""
+    home = tmp_path_factory.mktemp("home")
+    cfg = home / ".gitconfig"
+    cfg.write_text(config)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(cfg))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for var in ["GIT_DIR", "GIT_WORK_TREE", "GIT_CONFIG_COUNT", "GIT_ASKPASS"] + unset:
+        monkeypatch.delenv(var, raising=False)
+    return cfg
+
+
+@pytest.fixture
+def git_home(tmp_path_factory, monkeypatch):
+    """For tests of the git layer on file:// upstreams (tests/helpers_git.py):
+    the file protocol allowed, the identity of helpers_git.IDENTITY."""
+    return _hermetic_home(tmp_path_factory, monkeypatch,
+                          "[user]\n\tname = %s\n\temail = %s\n[init]\n\tdefaultBranch = main\n"
+                          "[protocol \"file\"]\n\tallow = always\n[advice]\n\tdetachedHead = false\n"
+                          % (IDENTITY["user.name"], IDENTITY["user.email"]),
+                          ["GIT_SSH_COMMAND"])
+
+
+@pytest.fixture
+def hermetic_git(tmp_path_factory, monkeypatch):
+    """For end-to-end runs against the local forge: an identity for local
+    commits, `main` for new branches, and no token in the environment."""
+    return _hermetic_home(tmp_path_factory, monkeypatch,
+                          "[user]\n\tname = Local Person\n\temail = local@example.invalid\n"
+                          "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n",
+                          ["GITHUB_TOKEN", "GH_TOKEN", "BULK_CLONE_TOKEN", "GIT_TRACE", "GIT_CURL_VERBOSE"])
+
+
+FAKE_T0 = 1_800_000_000.0   # an epoch time in 2027
+
+
+class FakeTime:
+    """A clock that moves only when someone sleeps; every sleep is recorded."""
+
+    def __init__(self, now: float = FAKE_T0) -> None:
+        self.now = now
+        self.sleeps: List[float] = []
+        self.lock = threading.Lock()
+
+    def clock(self) -> float:
+        with self.lock:
+            return self.now
+
+    def sleep(self, seconds: float) -> None:
+        with self.lock:
+            self.sleeps.append(seconds)
+            self.now += seconds
+
+
+@pytest.fixture
+def fake_time() -> FakeTime:
+    return FakeTime()

@@ -22,26 +22,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Dict, List, Optional
 
-import pytest
 
 IDENTITY = {"user.name": "Test Person", "user.email": "test@example.invalid"}
-
-
-@pytest.fixture
-def git_home(tmp_path_factory, monkeypatch):
-    """A hermetic git configuration: nothing from the machine's ~/.gitconfig."""
-    home = tmp_path_factory.mktemp("home")
-    cfg = home / ".gitconfig"
-    cfg.write_text(
-        "[user]\n\tname = %s\n\temail = %s\n[init]\n\tdefaultBranch = main\n"
-        "[protocol \"file\"]\n\tallow = always\n[advice]\n\tdetachedHead = false\n"
-        % (IDENTITY["user.name"], IDENTITY["user.email"]))
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(cfg))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_CONFIG_COUNT", "GIT_ASKPASS", "GIT_SSH_COMMAND"):
-        monkeypatch.delenv(var, raising=False)
-    return cfg
 
 
 def git(*args: str, cwd=None, check: bool = True, env: Optional[Dict[str, str]] = None) -> str:
@@ -49,7 +31,7 @@ def git(*args: str, cwd=None, check: bool = True, env: Optional[Dict[str, str]] 
     if env:
         full_env.update(env)
     res = subprocess.run(["git"] + [str(a) for a in args], cwd=None if cwd is None else str(cwd),
-                         capture_output=True, text=True, env=full_env)
+                         capture_output=True, text=True, env=full_env, check=False)
     if check and res.returncode != 0:
         raise AssertionError("git %s failed (%d): %s" % (" ".join(map(str, args)), res.returncode, res.stderr))
     return res.stdout.strip()
@@ -69,7 +51,7 @@ class Upstream:
         git("clone", "-q", self.url, self.work)
         self.branch = branch
         self.n = 0
-        for _ in range(commits):
+        for _i in range(commits):
             self.commit()
 
     @property
@@ -215,7 +197,7 @@ class GitHttpServer:
         if isinstance(mode, int):
             self._reply(h, mode, b"injected failure\n")
             return
-        path, _, query = h.path.partition("?")
+        path, _sep, query = h.path.partition("?")
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "GIT_PROJECT_ROOT": str(self.project_root), "GIT_HTTP_EXPORT_ALL": "1",
@@ -225,11 +207,11 @@ class GitHttpServer:
             "HTTP_CONTENT_ENCODING": h.headers.get("Content-Encoding", ""),
             "GIT_CONFIG_NOSYSTEM": "1", "HOME": os.environ.get("HOME", "/"),
         }
-        proc = subprocess.run(["git", "http-backend"], input=body, capture_output=True, env=env)
-        head, _, payload = proc.stdout.partition(b"\r\n\r\n")
+        proc = subprocess.run(["git", "http-backend"], input=body, capture_output=True, env=env, check=False)
+        head, _sep, payload = proc.stdout.partition(b"\r\n\r\n")
         status, headers = 200, {}
         for line in head.split(b"\r\n"):
-            name, _, value = line.decode("latin-1").partition(":")
+            name, _sep, value = line.decode("latin-1").partition(":")
             if name.lower() == "status":
                 status = int(value.strip().split()[0])
             elif name:

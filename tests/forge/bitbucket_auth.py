@@ -67,13 +67,13 @@ def as_list(value: Union[None, str, Sequence[str]]) -> Tuple[str, ...]:
 def parse_authorization(req: Request) -> Tuple[str, str, str]:
     """(scheme, user, secret): ("", "", "") without credentials; Bearer has no user."""
     header = (req.header("Authorization") or "").strip()
-    scheme, _, value = header.partition(" ")
+    scheme, _sep, value = header.partition(" ")
     scheme, value = scheme.lower(), value.strip()
     if scheme == "bearer" and value:
         return "bearer", "", value
     if scheme == "basic" and value:
         try:
-            user, _, secret = base64.b64decode(value).decode("utf-8").partition(":")
+            user, _sep, secret = base64.b64decode(value).decode("utf-8").partition(":")
         except (ValueError, UnicodeDecodeError):
             return "basic", "", ""
         return "basic", user, secret

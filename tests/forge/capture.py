@@ -67,7 +67,7 @@ def credential_like(request: CapturedRequest, *secrets: str) -> List[str]:
     """What in this request looks like a credential: any credential header at
     all, and any secret in any header, the target or the body, raw,
     URL-encoded or inside base64. Empty means clean."""
-    found = ["header %s" % k for k, _ in request.headers if k.lower() in CREDENTIAL_HEADERS]
+    found = ["header %s" % k for k, _value in request.headers if k.lower() in CREDENTIAL_HEADERS]
     parts = urllib.parse.urlsplit(request.target)
     if parts.username or parts.password or "@" in parts.netloc:
         found.append("userinfo in the target")

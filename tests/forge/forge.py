@@ -583,7 +583,7 @@ class Forge(ForgeUrls):
     # -- push-to-create ----------------------------------------------------
     def create_push_repo(self, service: str, full_path: str) -> ForgeRepo:
         """First push to mirror-target/NAME creates the repo (caller holds the lock)."""
-        namespace, _, name = full_path.rpartition("/")
+        namespace, _sep, name = full_path.rpartition("/")
         owner = ensure_push_namespace(self.state, service, namespace)
         now = int(time.time())
         repo = ForgeRepo(
@@ -619,7 +619,7 @@ class Forge(ForgeUrls):
     def all_owners(self, service: str) -> List[Dict[str, Any]]:
         with self.state.lock:
             return [{"kind": o.kind, "path": o.path, "id": o.id}
-                    for (svc, _), o in sorted(self.state.owners.items()) if svc == service]
+                    for (svc, _path), o in sorted(self.state.owners.items()) if svc == service]
 
 
 __all__ = ["Forge", "PUSH_OWNER"]

@@ -167,7 +167,7 @@ class GiteaApi:
         resp = json_response(200, rows, [("X-Total-Count", str(total))])
         # Go's url.Values.Encode sorts the keys.
         params: List[Tuple[str, str]] = sorted(req.query, key=lambda kv: kv[0])
-        if not any(k == "page" for k, _ in params):
+        if not any(k == "page" for k, _value in params):
             params = sorted(params + [("page", str(page))], key=lambda kv: kv[0])
         link = link_header(req, req.path, page, last_page(total, limit), ("next", "last", "first", "prev"),
                            sep=",", params=params)

@@ -207,7 +207,7 @@ class GitHttp:
             line = proc.stdout.readline()
             if not line or line in (b"\r\n", b"\n"):
                 break
-            key, _, value = line.decode("latin-1").rstrip("\r\n").partition(":")
+            key, _sep, value = line.decode("latin-1").rstrip("\r\n").partition(":")
             value = value.strip()
             if key.lower() == "status":
                 status = int(value.split()[0])

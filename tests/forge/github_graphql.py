@@ -131,7 +131,7 @@ class GitHubGraphQL:
         bucket = budgets.bucket(key, "graphql")
         if bucket.remaining < cost:
             return self._rate_limited(who, key)
-        _, bucket = budgets.take(key, "graphql", cost)
+        _granted, bucket = budgets.take(key, "graphql", cost)
         ctx = {"who": who, "vars": variables, "base": req.base, "cost": cost, "nodes": node_count,
                "bucket": bucket, "errors": []}
         try:
@@ -421,7 +421,7 @@ def _repo_field(name: str) -> Any:
             "isMirror": lambda: r.mirror,
             "isLocked": lambda: False,
             "isTemplate": lambda: False,
-            "visibility": lambda: r.visibility.upper(),
+            "visibility": r.visibility.upper,
             "pushedAt": lambda: iso(r.pushed_at),
             "updatedAt": lambda: iso(r.updated_at),
             "createdAt": lambda: iso(r.created_at),

@@ -104,7 +104,7 @@ class GitHubRest:
                 self.rate_headers(not_modified, self.app.gh_budgets.bucket(budget_key, resource, anonymous),
                                   resource)
                 return not_modified
-        _, bucket = self.app.gh_budgets.take(budget_key, resource, 1, anonymous)
+        _granted, bucket = self.app.gh_budgets.take(budget_key, resource, 1, anonymous)
         self.rate_headers(resp, bucket, resource)
         return resp
 

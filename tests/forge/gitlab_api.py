@@ -227,7 +227,7 @@ class GitLabApi:
         return data
 
     def _shared_with(self, r: ForgeRepo) -> List[ForgeOwner]:
-        return [o for (svc, _), o in self.state.owners.items() if svc == "gitlab" and r.id in o.shared]
+        return [o for (svc, _path), o in self.state.owners.items() if svc == "gitlab" and r.id in o.shared]
 
     @staticmethod
     def _share_json(g: ForgeOwner) -> Dict[str, Any]:
@@ -401,7 +401,7 @@ class GitLabApi:
 
     def _groups(self, req: Request, who: Optional[Principal]) -> Response:
         with self.state.lock:
-            groups = [o for (svc, _), o in self.state.owners.items() if svc == "gitlab" and o.kind == "group"]
+            groups = [o for (svc, _path), o in self.state.owners.items() if svc == "gitlab" and o.kind == "group"]
         if req.bool_arg("top_level_only", False):
             groups = [g for g in groups if g.parent_id is None]
         search = (req.arg("search") or "").lower()
@@ -413,7 +413,7 @@ class GitLabApi:
     def _users(self, req: Request) -> Response:
         username = req.arg("username")
         with self.state.lock:
-            users = [o for (svc, _), o in self.state.owners.items() if svc == "gitlab" and o.kind == "user"]
+            users = [o for (svc, _path), o in self.state.owners.items() if svc == "gitlab" and o.kind == "user"]
         if username is not None:
             users = [u for u in users if u.path.lower() == username.lower()]
         users.sort(key=lambda u: u.id)

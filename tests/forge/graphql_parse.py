@@ -105,7 +105,7 @@ class _Parser:
         ops: List[Operation] = []
         raw_fragments: Dict[str, List[Field]] = {}
         while self.peek()[0] != "eof":
-            kind, tok, _ = self.peek()
+            kind, tok, _pos = self.peek()
             if tok == "{":
                 ops.append(Operation("query", None, {}, self.selection_set()))
             elif tok in ("query", "mutation", "subscription"):
@@ -177,7 +177,7 @@ class _Parser:
                     self.directives()
                     fields.append(Field(name="...", alias=name, args={}))
                 continue
-            _, _, pos = self.peek()
+            _kind, _tok, pos = self.peek()
             line, col = self._where(pos)
             name = self.take(kind="name")
             alias = name
@@ -203,7 +203,7 @@ class _Parser:
         return args
 
     def value(self) -> Any:
-        kind, tok, _ = self.peek()
+        kind, tok, _pos = self.peek()
         if tok == "$":
             self.take("$")
             return Var(self.take(kind="name"))

@@ -161,7 +161,7 @@ class ForgeState:
         return [o for (svc, key), o in self.owners.items() if svc == service and key.startswith(prefix)]
 
     def children(self, service: str, owner: ForgeOwner) -> List[ForgeOwner]:
-        return [o for (svc, _), o in self.owners.items() if svc == service and o.parent_id == owner.id]
+        return [o for (svc, _path), o in self.owners.items() if svc == service and o.parent_id == owner.id]
 
     # -- repos -------------------------------------------------------------
     def add(self, repo: ForgeRepo) -> None:

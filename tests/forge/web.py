@@ -112,14 +112,14 @@ def credentials(req: Request) -> List[str]:
     found: List[str] = []
     auth = req.header("Authorization")
     if auth:
-        scheme, _, value = auth.strip().partition(" ")
+        scheme, _sep, value = auth.strip().partition(" ")
         scheme = scheme.lower()
         value = value.strip()
         if scheme in ("token", "bearer"):
             found.append(value)
         elif scheme == "basic":
             try:
-                user, _, password = base64.b64decode(value).decode("utf-8").partition(":")
+                user, _sep, password = base64.b64decode(value).decode("utf-8").partition(":")
             except (ValueError, UnicodeDecodeError):
                 user, password = "", ""
             found.extend(x for x in (password, user) if x)
@@ -176,7 +176,7 @@ class ForgeHandler(BaseHTTPRequestHandler):
             body = self.rfile.read(int(length))
         else:
             body = b""
-        path, _, query_string = self.path.partition("?")
+        path, _sep, query_string = self.path.partition("?")
         host = self.headers.get("Host") or "%s:%d" % self.server.server_address[:2]
         return Request(
             method=self.command, target=self.path, path=path, query_string=query_string,
@@ -220,4 +220,3 @@ class ForgeServer(ThreadingHTTPServer):
 def make_server(host: str, port: int, app: Any) -> ForgeServer:
     handler = type("BoundForgeHandler", (ForgeHandler,), {"app": app})
     return ForgeServer((host, port), handler)
-

@@ -6,10 +6,13 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import subprocess
 import sys
 from pathlib import Path
-from typing import Dict
+from typing import Any, Dict, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
@@ -36,3 +39,18 @@ def ansible_env(**extra: str) -> Dict[str, str]:
     )
     env.update(extra)
     return env
+
+
+def run_module(module: str, args: str, *flags: str, verbose: bool = False, **env: str) -> Tuple[int, Dict[str, Any], str]:
+    """Run gizzahub.bulk_clone.<module> ad hoc on localhost with `ansible`;
+    return (rc, the module's result, all output). The result gets `status`,
+    the word Ansible printed (SUCCESS, CHANGED, FAILED...), since the displayed
+    result leaves `failed` out. `verbose` adds -vvv (what a user debugging
+    would show, so secrets must stay out of it too)."""
+    cmd = [str(VENV_BIN / "ansible"), "localhost", "-m", "gizzahub.bulk_clone." + module, "-a", args]
+    proc = subprocess.run(cmd + (["-vvv"] if verbose else []) + list(flags),
+                          env=ansible_env(**env), capture_output=True, text=True, timeout=300, check=False)
+    output = proc.stdout + proc.stderr
+    match = re.search(r"^localhost \| ([A-Z]+)!? => (\{.*?^\})", proc.stdout, re.S | re.M)
+    assert match, "no result in the output of ansible:\n" + output
+    return proc.returncode, dict(json.loads(match.group(2)), status=match.group(1)), output

@@ -2,11 +2,10 @@
 # Copyright (c) 2026 gizzahub developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""What the bulk_clone end-to-end tests share: a hermetic git, one call to run
+"""What the bulk_clone end-to-end tests share: one call to run
 the engine against a local forge, and ways to look at the resulting tree.
 
-Tests import the fixture by name (`from bulk_clone_support import hermetic_git`)
-so that pytest picks it up without a conftest of our own.
+The `hermetic_git` fixture lives in tests/conftest.py.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional
 
-import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN_ENGINE = Path(__file__).with_name("run_engine.py")
@@ -29,26 +27,9 @@ TEMP_MARKER = ".bulk-clone-tmp-"
 FAST_GIT = dict(git_tries=3, git_backoff_base=0.01)
 
 
-@pytest.fixture
-def hermetic_git(tmp_path_factory, monkeypatch):
-    """A git configuration of our own: nothing from the machine's ~/.gitconfig,
-    an identity for local commits, and `main` for new branches."""
-    home = tmp_path_factory.mktemp("home")
-    cfg = home / ".gitconfig"
-    cfg.write_text("[user]\n\tname = Local Person\n\temail = local@example.invalid\n"
-                   "[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n")
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(cfg))
-    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
-    for var in ("GIT_DIR", "GIT_WORK_TREE", "GIT_CONFIG_COUNT", "GIT_ASKPASS", "GITHUB_TOKEN", "GH_TOKEN",
-                "BULK_CLONE_TOKEN", "GIT_TRACE", "GIT_CURL_VERBOSE"):
-        monkeypatch.delenv(var, raising=False)
-    return cfg
-
-
 def git(*args: Any, cwd: Any = None, check: bool = True) -> str:
     res = subprocess.run(["git"] + [str(a) for a in args], cwd=None if cwd is None else str(cwd),
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     if check and res.returncode != 0:
         raise AssertionError("git %s failed (%d): %s" % (" ".join(map(str, args)), res.returncode, res.stderr))
     return res.stdout.strip()
@@ -101,7 +82,7 @@ def git_requests(forge: Any) -> int:
 
 def head_of(path: Path) -> Optional[str]:
     res = subprocess.run(["git", "rev-parse", "--verify", "-q", "HEAD^{commit}"], cwd=str(path),
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     return res.stdout.strip() or None
 
 

@@ -19,7 +19,7 @@ def forms(secret: str) -> List[str]:
     """Raw, stripped, escaped (repr, JSON, twice), URL-encoded, base64 alone and
     inside a Basic header for several user names."""
     out = set()
-    for value in {secret, secret.strip()}:
+    for value in (secret, secret.strip()):
         escaped = {repr(value)[1:-1], json.dumps(value)[1:-1], value.encode("unicode_escape").decode()}
         out |= {value} | escaped | {json.dumps(e)[1:-1] for e in escaped}
         out |= {quote(value, safe=""), quote_plus(value), quote(value, safe="").lower()}

@@ -66,7 +66,7 @@ def act_run(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
                "--env", "FORGE_API=" + forge.github_api, "--env", "FORGE_URL=" + forge.url,
                "--env", "FORGE_TOKEN=" + token, "--env", "OUT=" + str(out)]
         proc = subprocess.run(cmd, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=900)
+                              text=True, timeout=900, check=False)
         records: List[Dict[str, Any]] = []
         for line in proc.stdout.splitlines() + proc.stderr.splitlines():
             try:

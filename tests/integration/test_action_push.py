@@ -60,7 +60,7 @@ def test_push_to_mirrors_every_ref_and_only_what_changed(fresh_forge, forge_toke
 
     # Nothing changed upstream: no clone, no push (not even a receive-pack request).
     forge.reset_counters()
-    code, log, outputs, report, _ = run_console(forge, forge_token, tmp_path, "second")
+    code, log, outputs, report, _summary = run_console(forge, forge_token, tmp_path, "second")
     assert code == 0, log
     assert outputs["unchanged"] == "12" and outputs["pushed"] == "0"
     assert forge.counters().get("git:receive-pack", 0) == 0
@@ -68,7 +68,7 @@ def test_push_to_mirrors_every_ref_and_only_what_changed(fresh_forge, forge_toke
     # Two repositories move upstream: exactly those are fetched and pushed.
     moved = non_empty[:2]
     forge.push_commits("github", ["acme/" + n for n in moved])
-    code, log, outputs, report, _ = run_console(forge, forge_token, tmp_path, "third")
+    code, log, outputs, report, _summary = run_console(forge, forge_token, tmp_path, "third")
     assert code == 0, log
     assert outputs["updated"] == "2" and outputs["pushed"] == "2"
     for name in moved:
@@ -80,7 +80,7 @@ def test_push_to_mirrors_every_ref_and_only_what_changed(fresh_forge, forge_toke
     shown = "\n".join(ln for ln in log.splitlines() if not ln.startswith("::add-mask::"))
     for text in (shown, summary, json.dumps(report)):
         assert forge_token not in text
-    configs = subprocess.run(["grep", "-rl", forge_token, str(tmp_path / "mirrors")], capture_output=True, text=True)
+    configs = subprocess.run(["grep", "-rl", forge_token, str(tmp_path / "mirrors")], capture_output=True, text=True, check=False)
     assert configs.stdout == ""
 
 
@@ -101,7 +101,7 @@ def test_a_failed_push_is_retried_next_run(fresh_forge, forge_token, tmp_path):
     assert "::error title=bulk-clone::" in log
 
     forge.clear_faults()
-    code, log, outputs, report, _ = run_console(forge, forge_token, tmp_path, "second")
+    code, log, outputs, report, _summary = run_console(forge, forge_token, tmp_path, "second")
     assert code == 0, log
     assert outputs["unchanged"] == "6"          # the source did not move...
     assert outputs["pushed"] == "1"             # ...yet the missed push is made

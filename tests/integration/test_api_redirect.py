@@ -19,7 +19,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-from bulk_clone_support import git_requests, hermetic_git, run  # noqa: F401
+from bulk_clone_support import git_requests, run
 from bulk_clone_engine.errors import ConfigError
 from listing_support import list_repos  # noqa: E402
 import listing_support
@@ -34,7 +34,7 @@ PREFIX = {"github": "/api/v3", "graphql": "/api/", "gitlab": "/api/v4", "gitea":
 
 
 @pytest.fixture
-def org(fresh_forge, hermetic_git):  # noqa: F811
+def org(fresh_forge, hermetic_git):
     return fresh_forge(["github:acme:4", "gitlab:grp:4:flat=1", "gitea:tea:4"], tokens=(TOKEN,))
 
 

@@ -13,22 +13,22 @@ token. Each Ansible start costs seconds, so every run checks several things.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
+from functools import partial
 from pathlib import Path
-from typing import Dict, Tuple
+from typing import Dict
 
 import pytest
 
-from bulk_clone_support import hermetic_git, repo_heads, tree_digest  # noqa: F401
+from bulk_clone_support import repo_heads, tree_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV_BIN = ROOT / ".venv" / "bin"
 COLLECTIONS = ROOT / ".venv" / "collections"
 SECRET = "ghp_AnsibleSecretTok3n-Zq81-never-print"
 
-from ansible_support import ansible_env  # noqa: E402
+from ansible_support import ansible_env, run_module  # noqa: E402
 
 pytestmark = [
     pytest.mark.slow,
@@ -37,19 +37,11 @@ pytestmark = [
 ]
 
 
-def adhoc(args: str, *flags: str, **env: str) -> Tuple[int, Dict, str]:
-    """(rc, the module's result with `status` = the word Ansible printed, all output)."""
-    proc = subprocess.run([str(VENV_BIN / "ansible"), "localhost", "-m", "gizzahub.bulk_clone.bulk_clone",
-                           "-a", args, "-vvv"] + list(flags),
-                          env=ansible_env(**env), capture_output=True, text=True, timeout=300)
-    output = proc.stdout + proc.stderr
-    match = re.search(r"^localhost \| ([A-Z]+)!? => (\{.*?^\})", proc.stdout, re.S | re.M)
-    assert match, "no result in the output of ansible:\n" + output
-    return proc.returncode, dict(json.loads(match.group(2)), status=match.group(1)), output
+adhoc = partial(run_module, "bulk_clone", verbose=True)
 
 
 @pytest.fixture
-def org(fresh_forge, hermetic_git):  # noqa: F811
+def org(fresh_forge, hermetic_git):
     return fresh_forge(["github:acme:10"], tokens=(SECRET,))
 
 
@@ -181,7 +173,7 @@ def test_playbook_async_progress_file_mirror_and_option_errors(org, tmp_path):
     playbook.write_text(PLAYBOOK.format(api=org.github_api, dest=dest, mirrors=mirrors, progress=progress,
                                         count=len(truth(org))))
     proc = subprocess.run([str(VENV_BIN / "ansible-playbook"), "-vvv", str(playbook)],
-                          env=ansible_env(MY_FORGE_TOKEN=SECRET), capture_output=True, text=True, timeout=600)
+                          env=ansible_env(MY_FORGE_TOKEN=SECRET), capture_output=True, text=True, timeout=600, check=False)
     output = proc.stdout + proc.stderr
     assert proc.returncode == 0, output[-4000:]
     assert re.search(r"localhost\s*:\s*ok=\d+\s+changed=2\s+unreachable=0\s+failed=0", output), output[-1500:]

@@ -16,7 +16,7 @@ from typing import Any, Dict
 
 import pytest
 
-from bulk_clone_support import FAST_GIT, git, git_requests, hermetic_git, outcomes, run_values  # noqa: F401
+from bulk_clone_support import FAST_GIT, git, git_requests, outcomes, run_values
 
 TOKEN = "forge-token"
 API_TOKEN = "ATATT-e2e-api-token"
@@ -34,7 +34,7 @@ AUTH_KINDS = {
 
 
 @pytest.fixture
-def bb(fresh_forge, hermetic_git):  # noqa: F811
+def bb(fresh_forge, hermetic_git):
     return fresh_forge(SPECS, bitbucket_api_tokens=[API_TOKEN])
 
 
@@ -60,7 +60,7 @@ def head(path: Path) -> str:
 
 @pytest.mark.parametrize("kind", sorted(AUTH_KINDS))
 def test_every_credential_clones_private_repositories(bb, tmp_path, kind):
-    service, owner, _ = AUTH_KINDS[kind]
+    service, owner, _credentials = AUTH_KINDS[kind]
     truth = {r["full_path"]: r for r in bb.repos(service, owner)}
     assert any(r["private"] and not r["empty"] for r in truth.values())
     result = run(bb, tmp_path, kind)

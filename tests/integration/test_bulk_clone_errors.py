@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from bulk_clone_support import (engine_config, engine_process, git_requests, hermetic_git,  # noqa: F401
+from bulk_clone_support import (engine_config, engine_process, git_requests,
                                 journal_paths, leftover_temps, outcomes, repo_heads, run)
 from bulk_clone_engine.errors import ConfigError, NotFoundError, StateError
 
@@ -30,7 +30,7 @@ STATE = ".bulk-clone-state.jsonl"
 
 
 @pytest.fixture
-def org(fresh_forge, hermetic_git):  # noqa: F811
+def org(fresh_forge, hermetic_git):
     return fresh_forge(["github:acme:6"])
 
 
@@ -44,7 +44,7 @@ def tmpfs():
             pytest.skip("mounting a tmpfs needs root")
         where = tempfile.mkdtemp(prefix="bulk-clone-tmpfs-")
         opts = "size=%s%s" % (size, ",ro" if readonly else "")
-        res = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", where], capture_output=True, text=True)
+        res = subprocess.run(["mount", "-t", "tmpfs", "-o", opts, "tmpfs", where], capture_output=True, text=True, check=False)
         if res.returncode != 0:
             os.rmdir(where)
             pytest.skip("cannot mount a tmpfs here: %s" % res.stderr.strip())
@@ -224,7 +224,7 @@ def _processes_under(root: Path):
 
 
 # -- full disks ------------------------------------------------------------------------------
-def test_disk_full_stops_the_run_at_the_first_enospc_naming_the_disk(fresh_forge, hermetic_git, tmpfs):  # noqa: F811
+def test_disk_full_stops_the_run_at_the_first_enospc_naming_the_disk(fresh_forge, hermetic_git, tmpfs):
     forge = fresh_forge(["github:acme:6:big=1"])
     big = [r["full_path"] for r in forge.repos("github", "acme") if r["big"]]
     mount = tmpfs("2m")
@@ -249,7 +249,7 @@ def test_disk_full_stops_the_run_at_the_first_enospc_naming_the_disk(fresh_forge
     assert again["counts"]["unchanged"] == len(done)
 
 
-def test_journal_on_a_full_disk_stops_the_run_clearly_and_a_rerun_resumes(fresh_forge, hermetic_git,  # noqa: F811
+def test_journal_on_a_full_disk_stops_the_run_clearly_and_a_rerun_resumes(fresh_forge, hermetic_git,
                                                                           tmp_path, tmpfs):
     forge = fresh_forge(["github:acme:40"])
     dest = tmp_path / "src"
@@ -305,7 +305,7 @@ def entries(path: Path):
     return sorted(p.name for p in path.iterdir())
 
 
-def test_hostile_repo_names_never_create_anything_outside_dest(fresh_forge, hermetic_git, tmp_path):  # noqa: F811
+def test_hostile_repo_names_never_create_anything_outside_dest(fresh_forge, hermetic_git, tmp_path):
     forge = fresh_forge(["github:acme:8"])
     for full_path, name in HOSTILE.items():
         forge.rename_repo("github", full_path, name)
@@ -330,7 +330,7 @@ def test_hostile_repo_names_never_create_anything_outside_dest(fresh_forge, herm
     assert (dest / "-leading-dash" / ".git").is_dir() and (dest / "acme" / "-leading-dash" / ".git").is_dir()
 
 
-def test_a_symlink_under_dest_cannot_lead_clones_outside(fresh_forge, hermetic_git, tmp_path):  # noqa: F811
+def test_a_symlink_under_dest_cannot_lead_clones_outside(fresh_forge, hermetic_git, tmp_path):
     forge = fresh_forge(["github:acme:3"])
     outside = tmp_path / "outside"
     outside.mkdir()

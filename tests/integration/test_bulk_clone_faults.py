@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pytest
 
-from bulk_clone_support import git_requests, hermetic_git, outcomes, repo_heads, run  # noqa: F401
+from bulk_clone_support import git_requests, outcomes, repo_heads, run
 
 
 def git_path(full_path: str) -> str:
@@ -27,7 +27,7 @@ def truth(forge):
 
 
 @pytest.fixture
-def org(fresh_forge, hermetic_git):  # noqa: F811
+def org(fresh_forge, hermetic_git):
     return fresh_forge(["github:acme:16:big=2"])
 
 

@@ -26,7 +26,7 @@ from typing import Dict, List, Set
 
 import pytest
 
-from bulk_clone_support import (engine_config, engine_process, folders, hermetic_git, journal_paths,  # noqa: F401
+from bulk_clone_support import (engine_config, engine_process, folders, journal_paths,
                                 leftover_temps, repo_heads, run)
 
 STATE = ".bulk-clone-state.jsonl"
@@ -60,7 +60,7 @@ def done_paths(dest: Path) -> Set[str]:
 
 
 @pytest.mark.slow
-def test_kill_9_again_and_again_then_one_clean_run_equals_an_uninterrupted_run(fresh_forge, hermetic_git,  # noqa: F811
+def test_kill_9_again_and_again_then_one_clean_run_equals_an_uninterrupted_run(fresh_forge, hermetic_git,
                                                                                tmp_path):
     forge = fresh_forge(["github:acme:72:big=3"])
     reference = tmp_path / "reference"
@@ -75,7 +75,7 @@ def test_kill_9_again_and_again_then_one_clean_run_equals_an_uninterrupted_run(f
     redone: Dict[str, Dict[str, int]] = {}
     kills = 0
     progress: List[int] = []
-    for _ in range(5):
+    for _i in range(5):
         before = done_paths(dest)
         if len(before) == total:
             break
@@ -120,7 +120,7 @@ def test_kill_9_again_and_again_then_one_clean_run_equals_an_uninterrupted_run(f
     assert done_paths(dest) == set(repo_heads(reference))
 
 
-def test_a_clone_killed_half_way_is_never_taken_for_a_repo(fresh_forge, hermetic_git, tmp_path):  # noqa: F811
+def test_a_clone_killed_half_way_is_never_taken_for_a_repo(fresh_forge, hermetic_git, tmp_path):
     """The pack of one big repository stalls; the run is killed while git waits.
     The next run must clone that repository, not trust the half-written folder."""
     forge = fresh_forge(["github:acme:3:big=3"])

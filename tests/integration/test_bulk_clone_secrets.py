@@ -25,7 +25,7 @@ from typing import List, Set
 
 import pytest
 
-from bulk_clone_support import engine_config, engine_process, hermetic_git, outcomes, run  # noqa: F401
+from bulk_clone_support import engine_config, engine_process, outcomes, run
 
 TOKEN = "ghp_Zx9SecretBulkCloneToken4711abcdef"
 BASIC = base64.b64encode(("x-access-token:" + TOKEN).encode()).decode()
@@ -96,12 +96,12 @@ def git_wrapper(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def org(fresh_forge, hermetic_git):  # noqa: F811
+def org(fresh_forge, hermetic_git):
     return fresh_forge(["github:acme:12"], tokens=(TOKEN,))
 
 
 def test_token_nowhere_through_every_strategy_a_failure_and_a_progress_file(org, tmp_path, git_wrapper, caplog,
-                                                                             monkeypatch):
+                                                                            monkeypatch):
     caplog.set_level(logging.DEBUG)
     # git's own tracing, unredacted, must not carry the header into our results either.
     monkeypatch.setenv("GIT_TRACE_CURL", "1")

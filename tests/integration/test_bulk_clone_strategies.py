@@ -19,7 +19,7 @@ from typing import Dict
 
 import pytest
 
-from bulk_clone_support import (git, git_requests, head_of, hermetic_git, journal_paths, leftover_temps,  # noqa: F401
+from bulk_clone_support import (git, git_requests, head_of, journal_paths, leftover_temps,
                                 outcomes, repo_heads, run, tree_digest)
 
 ORG = ["github:acme:9"]
@@ -99,7 +99,7 @@ def _untracked_in_stash(path: Path) -> bool:
 
 
 @pytest.fixture
-def org(fresh_forge, hermetic_git):  # noqa: F811
+def org(fresh_forge, hermetic_git):
     return fresh_forge(ORG)
 
 
@@ -393,7 +393,7 @@ def test_a_repo_renamed_on_the_forge_is_cloned_at_its_new_path_and_the_old_clone
 
 
 # -- GitLab and Gitea ------------------------------------------------------------------------
-def test_gitlab_subgroups_are_folders_and_the_coarse_marker_never_hides_a_push(fresh_forge, hermetic_git,  # noqa: F811
+def test_gitlab_subgroups_are_folders_and_the_coarse_marker_never_hides_a_push(fresh_forge, hermetic_git,
                                                                                tmp_path):
     """GitLab moves last_activity_at at most once an hour (the forge does the
     same): a second push within the hour leaves the marker where it was, and
@@ -424,7 +424,7 @@ def test_gitlab_subgroups_are_folders_and_the_coarse_marker_never_hides_a_push(f
     assert set(forge.git_requests_by_repo("gitlab")) == {target}
 
 
-def test_gitea_org_clone_update_and_noop(fresh_forge, hermetic_git, tmp_path):  # noqa: F811
+def test_gitea_org_clone_update_and_noop(fresh_forge, hermetic_git, tmp_path):
     forge = fresh_forge(["gitea:tea:6"])
     gitea = dict(forge_extra=dict(provider="gitea", api_url=forge.gitea_api), owners=["tea"])
     dest = tmp_path / "src"

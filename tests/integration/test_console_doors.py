@@ -31,7 +31,6 @@ import pytest
 import yaml
 
 from ansible_support import TOKEN_VARIABLES
-from bulk_clone_support import hermetic_git, repo_heads  # noqa: F401
 from bulk_clone_engine import console as console_module
 from bulk_clone_engine.options import BULK_CLONE, argument_spec
 from bulk_clone_engine.version import __version__
@@ -49,7 +48,7 @@ def console(argv: List[str], env: Optional[Dict[str, str]] = None, cwd: Optional
             if k not in TOKEN_VARIABLES and not k.startswith(("GITHUB_", "BULK_CLONE_")) and k not in ("CI", "NO_COLOR")}
     base.update(env or {})
     proc = subprocess.run(BASE + argv, env=base, cwd=str(cwd) if cwd else None, capture_output=True, text=True,
-                          timeout=timeout)
+                          timeout=timeout, check=False)
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -67,7 +66,7 @@ def outputs_of(env: Dict[str, str]) -> Dict[str, str]:
 
 
 @pytest.fixture
-def org(fresh_forge, hermetic_git):  # noqa: F811
+def org(fresh_forge, hermetic_git):
     return fresh_forge(["github:acme:8"], tokens=(SECRET,))
 
 
@@ -89,7 +88,7 @@ def test_version_help_and_usage_errors():
     assert "first found wins: flags, BULK_CLONE_<OPTION> environment variables, the --config file's profile" \
         in " ".join(text.split())
     codes = re.findall(r"^  (\d+) +(.+)$", text.split("exit status:", 1)[1], re.M)
-    assert [c for c, _ in codes] == ["0", "1", "2", "130"]
+    assert [c for c, _meaning in codes] == ["0", "1", "2", "130"]
     assert "interrupted" in dict(codes)["130"] and "max_failures" in dict(codes)["1"]
     assert "--token-command COMMAND" in text and "--token" not in text.replace("--token-", "")
     listing = console(["list", "--help"]).stdout
@@ -99,7 +98,7 @@ def test_version_help_and_usage_errors():
     # The same exit codes, documented where people look.
     readme = (ROOT / "README.md").read_text()
     section = readme.split("### Exit status", 1)[1].split("\n#", 1)[0]
-    assert [c for c in re.findall(r"^\| `(\d+)` \|", section, re.M)] == ["0", "1", "2", "130"]
+    assert re.findall(r"^\| `(\d+)` \|", section, re.M) == ["0", "1", "2", "130"]
     assert re.findall(r"^  (\d+) ", console_module.__doc__, re.M) == ["0", "1", "2", "130"]
 
     for argv, words in ((["--no-such-flag"], "unrecognized arguments"),
@@ -283,7 +282,7 @@ def test_list_jsonl_streams_as_the_forge_pages(forge, forge_token):
                             stderr=subprocess.PIPE, text=True)
     try:
         # A guard, not a measure: without streaming nothing comes before the held page (600 s).
-        ready, _, _ = select.select([proc.stdout], [], [], 120)
+        ready, _writable, _exceptional = select.select([proc.stdout], [], [], 120)
         assert ready, "no repository came out while the forge held back a later page"
         first = json.loads(proc.stdout.readline())
         assert first["full_path"] in truth(forge)
@@ -295,7 +294,7 @@ def test_list_jsonl_streams_as_the_forge_pages(forge, forge_token):
 
 # --- point 13 -----------------------------------------------------------------------------------------
 
-def test_stream_statistics_in_the_report_the_text_and_the_summary(fresh_forge, hermetic_git, tmp_path):  # noqa: F811
+def test_stream_statistics_in_the_report_the_text_and_the_summary(fresh_forge, hermetic_git, tmp_path):
     org = fresh_forge(["github:acme:6:big=1"], tokens=(SECRET,))
     big = next(p for p, r in truth(org).items() if r.get("big"))
     runner = runner_files(tmp_path, "stats")

@@ -18,7 +18,6 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from tests.forge import Forge
 
 TOKEN = "forge-token"
 API_TOKEN = "ATATT-forge-api-token"
@@ -27,23 +26,11 @@ EMAIL = "forge-admin@forge.test"
 
 
 @pytest.fixture(scope="module")
-def bb(tmp_path_factory):
-    forge = Forge(specs=["bitbucket:acme:25:projects=3", "bitbucket:empty-ws:0", "bitbucket-server:PRJ:30",
-                         "bitbucket-server-user:alice:2"],
-                  root=str(tmp_path_factory.mktemp("forge-bb-wire")), tokens=(TOKEN, "forge-token-2"),
-                  bitbucket_api_tokens=[API_TOKEN], bitbucket_app_passwords=[APP_PASSWORD],
-                  bitbucket_server_max_limit=27)
-    forge.start()
-    yield forge
-    forge.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(bb):
-    bb.clear_faults()
-    bb.reset_counters()
-    bb.reset_rate_limits()
-    yield
+def bb(module_forge):
+    return module_forge("forge-bb-wire", ["bitbucket:acme:25:projects=3", "bitbucket:empty-ws:0",
+                                          "bitbucket-server:PRJ:30", "bitbucket-server-user:alice:2"],
+                        tokens=(TOKEN, "forge-token-2"), bitbucket_api_tokens=[API_TOKEN],
+                        bitbucket_app_passwords=[APP_PASSWORD], bitbucket_server_max_limit=27)
 
 
 def basic(user, secret):
@@ -142,7 +129,7 @@ def test_cloud_rest_credentials(bb):
 
 def git(*args, cwd=None):
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull)
-    return subprocess.run(["git"] + list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(["git"] + list(args), cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
 def with_user(url, user, secret):
@@ -180,7 +167,7 @@ def test_cloud_rate_headers_for_access_tokens_only(bb):
     resp = cloud(bb, "/repositories/acme")
     assert resp.headers["X-RateLimit-Limit"] == "10" and resp.headers["X-RateLimit-Resource"] == "api"
     assert resp.headers["X-RateLimit-NearLimit"] == "false"
-    for _ in range(7):
+    for _i in range(7):
         resp = cloud(bb, "/repositories/acme")
     assert resp.headers["X-RateLimit-NearLimit"] == "false"         # 2 of 10 left: 20 %, not below
     resp = cloud(bb, "/repositories/acme")
@@ -191,7 +178,7 @@ def test_cloud_rate_headers_for_access_tokens_only(bb):
 
 def test_cloud_429_past_the_limit_without_retry_after(bb):
     bb.set_rate_limit("bitbucket", limit=3, reset_in=3600)
-    codes = [cloud(bb, "/repositories/acme").status_code for _ in range(4)]
+    codes = [cloud(bb, "/repositories/acme").status_code for _i in range(4)]
     assert codes == [200, 200, 200, 429]
     refused = cloud(bb, "/repositories/acme")
     assert refused.json()["error"]["message"] == "Rate limit for this resource has been exceeded"
@@ -202,7 +189,7 @@ def test_cloud_window_rolls(bb):
     """A request older than the window no longer counts (no reset time)."""
     import time
     bb.set_rate_limit("bitbucket", limit=2, reset_in=0.5)
-    assert [cloud(bb, "/repositories/acme").status_code for _ in range(3)] == [200, 200, 429]
+    assert [cloud(bb, "/repositories/acme").status_code for _i in range(3)] == [200, 200, 429]
     deadline = time.monotonic() + 10
     while cloud(bb, "/repositories/acme").status_code == 429:
         assert time.monotonic() < deadline, "the rolling window never freed a request"

@@ -32,7 +32,7 @@ def get(url, **params):
 def git(*args, check=False, env=None):
     full = dict(os.environ, GIT_TERMINAL_PROMPT="0", GIT_CONFIG_NOSYSTEM="1", GIT_CONFIG_GLOBAL=os.devnull,
                 **(env or {}))
-    proc = subprocess.run(["git"] + list(args), env=full, capture_output=True, text=True, timeout=120)
+    proc = subprocess.run(["git"] + list(args), env=full, capture_output=True, text=True, timeout=120, check=False)
     if check and proc.returncode != 0:
         raise AssertionError(proc.stderr)
     return proc
@@ -53,12 +53,12 @@ def test_unknown_kind_and_wrong_service_are_refused(forge):
 def test_after_times_and_path(forge):
     forge.inject({"kind": "status", "service": "github", "status": 503, "path": r"/orgs/acme$", "after": 2,
                   "times": 2})
-    codes = [get(forge.github_api + "/orgs/acme").status_code for _ in range(5)]
+    codes = [get(forge.github_api + "/orgs/acme").status_code for _i in range(5)]
     assert codes == [200, 503, 503, 200, 200]
     assert get(forge.github_api + "/orgs/one").status_code == 200        # other paths untouched
     forge.clear_faults()
     forge.inject({"kind": "status", "service": "gitea", "status": 500, "times": -1})
-    assert [get(forge.gitea_api + "/version").status_code for _ in range(3)] == [500, 500, 500]
+    assert [get(forge.gitea_api + "/version").status_code for _i in range(3)] == [500, 500, 500]
     assert forge.list_faults()[0]["fired"] == 3
 
 

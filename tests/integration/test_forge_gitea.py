@@ -67,7 +67,7 @@ def test_default_limit_and_page_edges(forge):
 
 def test_fields_match_truth_and_private_needs_token(forge):
     truth = {r["id"]: r for r in forge.repos("gitea", "tools")}
-    rows, _ = list_all(forge, "/orgs/tools/repos", limit=50)
+    rows, _pages = list_all(forge, "/orgs/tools/repos", limit=50)
     for row in rows:
         t = truth[row["id"]]
         assert (row["full_name"], row["clone_url"], row["updated_at"]) == (t["full_path"], t["clone_url"], t["marker"])
@@ -82,10 +82,10 @@ def test_fields_match_truth_and_private_needs_token(forge):
 
 
 def test_users_user_and_errors(forge):
-    alice, _ = list_all(forge, "/users/alice/repos")
+    alice, _pages = list_all(forge, "/users/alice/repos")
     assert {r["id"] for r in alice} == {r["id"] for r in forge.repos("gitea", "alice")}
     assert get(forge, "/user").json()["login"] == "forge-admin"
-    mine, _ = list_all(forge, "/user/repos", limit=50)
+    mine, _pages = list_all(forge, "/user/repos", limit=50)
     assert {r["full_path"] for r in forge.repos("gitea", "forge-admin")} <= {r["full_name"] for r in mine}
     assert get(forge, "/user/repos", token=None).status_code == 401
     missing = get(forge, "/orgs/nope/repos")

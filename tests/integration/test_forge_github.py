@@ -217,7 +217,7 @@ def test_rate_limit_headers_decrement_and_304_is_free(forge):
 
 def test_budget_runs_out_and_resets(forge):
     forge.set_rate_limit("github", limit=3, reset_in=1)
-    codes = [get(forge, "/orgs/one").status_code for _ in range(4)]
+    codes = [get(forge, "/orgs/one").status_code for _i in range(4)]
     assert codes == [200, 200, 200, 403]
     out = get(forge, "/orgs/one")
     assert out.json()["message"].startswith("API rate limit exceeded for user ID")
@@ -372,7 +372,7 @@ def test_graphql_cursor_is_opaque_base64(forge):
 
 
 def test_graphql_order_and_last_before(forge):
-    nodes, _, _ = gql_walk(forge, "acme", order={"field": "NAME", "direction": "DESC"})
+    nodes, _pages, _resp = gql_walk(forge, "acme", order={"field": "NAME", "direction": "DESC"})
     names = [n["name"].lower() for n in nodes]
     assert names == sorted(names, reverse=True) and len(names) == 250
     query = """query($c: String) { organization(login: "hundred") {
@@ -432,10 +432,10 @@ def test_graphql_keyset_survives_deletions_between_pages(fresh_forge):
     truth = forge.repos("github", "acme")
     doomed = [r["full_path"] for r in truth[:10]]                    # all on page 1 (id order)
 
-    def delete(_):
+    def delete(_pages):
         if doomed:
             forge.delete_repos("github", doomed)
             doomed.clear()
-    nodes, _, _ = gql_walk(forge, "acme", between_pages=delete)
+    nodes, _pages, _resp = gql_walk(forge, "acme", between_pages=delete)
     ids = [n["databaseId"] for n in nodes]
     assert len(ids) == len(set(ids)) == 250                         # page 1 had them, nothing skipped after

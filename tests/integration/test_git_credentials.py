@@ -24,7 +24,7 @@ import requests
 from github import Auth, Github
 
 from bulk_clone_engine.gitrunner import PERMANENT, GitError, GitRunner, url_host, withheld_note
-from bulk_clone_support import git, hermetic_git  # noqa: F401  (fixture)
+from bulk_clone_support import git
 from tests.forge.capture import CaptureServer, credential_like
 
 TOKEN = "forge-token"
@@ -89,7 +89,7 @@ def test_git_redirect_fault_answers_info_refs_and_posts(forge, capture):
 @pytest.mark.parametrize("private", [False, True], ids=["public", "private"])
 @pytest.mark.parametrize("command", ["clone", "fetch", "ls-remote"])
 def test_redirect_to_another_origin_carries_nothing_and_fails_naming_it(forge, tmp_path, capture, machine_helper,
-                                                                         command, private, status):
+                                                                        command, private, status):
     repo = pick(forge, private)
     runner = runner_for(forge, tries=3)
     cwd = None

@@ -27,7 +27,7 @@ from bulk_clone_engine.strategies import SyncOptions
 from bulk_clone_engine.sync import sync_repo
 
 CLONED = Outcome.CLONED
-from bulk_clone_support import git, hermetic_git  # noqa: F401  (fixture)
+from bulk_clone_support import git  # noqa: E402
 
 TOKEN = "forge-token"
 RATE = 512 << 10          # half of the pack (1.5 MiB) arrives over about 3 s: git shows bytes every second

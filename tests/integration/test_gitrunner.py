@@ -21,7 +21,7 @@ from bulk_clone_engine.gitrunner import (
     terminate_all_git, url_host, url_origin, withheld_note,
 )
 from bulk_clone_engine.gitstderr import StderrReader, bytes_from_progress
-from tests.helpers_git import GitHttpServer, Upstream, all_files_text, git, git_home  # noqa: F401  (fixture)
+from tests.helpers_git import GitHttpServer, Upstream, all_files_text, git
 
 TOKEN = "ghs_S3cretT0kenValue1234567890"
 HELPER_SECRET = "helper-Secret-Password-9876"
@@ -215,7 +215,7 @@ def test_5xx_is_retried_with_backoff_then_given_up(tmp_path):
     assert info.value.failure.kind == TRANSIENT and "5xx" in info.value.failure.reason
     assert "gave up after 3 tries" in str(info.value)
     assert len(forge.requests) == 3 and len(retries) == 2
-    assert all(0 <= wait <= 0.05 for _, wait in retries)   # full jitter within the configured cap
+    assert all(0 <= wait <= 0.05 for _attempt, wait in retries)   # full jitter within the configured cap
 
 
 def test_transient_failure_then_success(tmp_path):
@@ -272,7 +272,7 @@ def test_terminate_all_git_stops_every_runners_git_trees_and_refuses_new_ones(tm
             worker.start()
         while len(forge.requests) < 2:     # both gits (and their git-remote-http) wait on us now
             workers[0].join(0.02)
-        tree = [p for p in psutil.Process().children(recursive=True)]
+        tree = psutil.Process().children(recursive=True)
         groups = {p.pid for p in tree if p.ppid() == os.getpid()}
         assert terminate_all_git(grace=2.0) == 2
         for worker in workers:

@@ -40,7 +40,7 @@ def test_three_hosts_share_one_org_each_repo_once(fresh_forge, forge_token, coll
     cmd = [playbook, "-i", os.path.join(EXAMPLE, "inventory.ini"), os.path.join(EXAMPLE, "playbook.yml"),
            "-e", "mirror_root=%s" % mirror_root, "-e", "forge_api_url=%s" % forge.github_api,
            "-e", "forge_token=%s" % forge_token, "-e", "org=acme", "-e", "ansible_python_interpreter=%s" % sys.executable]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     shares = {}
     for index, host in enumerate(HOSTS):

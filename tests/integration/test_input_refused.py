@@ -21,7 +21,7 @@ from typing import Dict, List, Tuple
 
 import pytest
 
-from bulk_clone_support import git_requests, hermetic_git, outcomes, run  # noqa: F401
+from bulk_clone_support import git_requests, outcomes, run
 from bulk_clone_engine.console import main
 from bulk_clone_engine.errors import ConfigError
 from listing_support import list_repos  # noqa: E402
@@ -39,7 +39,7 @@ SERVICE = {"github": "github", "graphql": "github", "gitlab": "gitlab", "gitea":
 
 
 @pytest.fixture
-def org(fresh_forge, hermetic_git):  # noqa: F811
+def org(fresh_forge, hermetic_git):
     return fresh_forge(["github:acme:6", "gitlab:grp:5:flat=1", "gitea:tea:5"], tokens=(TOKEN,))
 
 

@@ -15,7 +15,6 @@ import pytest
 from bulk_clone_engine.errors import AuthError, ConfigError, ForgeError, NotFoundError, RateLimitError
 from listing_support import list_repos, open_listing  # noqa: E402
 from bulk_clone_engine.providers.bitbucket import uuid_id
-from tests.forge import Forge
 
 TOKEN = "forge-token"
 API_TOKEN = "ATATT-listing-api-token"
@@ -26,21 +25,10 @@ EDGE = [("bb-empty", 0), ("bb-one", 1), ("bb-hundred", 100), ("bb-hundred-one", 
 
 
 @pytest.fixture(scope="module")
-def bb(tmp_path_factory):
+def bb(module_forge):
     specs = ["bitbucket:%s:%d" % edge for edge in EDGE] + ["bitbucket:acme:60:projects=2", "bitbucket:bigws:3000"]
-    forge = Forge(specs=specs, root=str(tmp_path_factory.mktemp("forge-bb-listing")), tokens=(TOKEN,),
-                  bitbucket_api_tokens=[API_TOKEN], bitbucket_app_passwords=[APP_PASSWORD])
-    forge.start()
-    yield forge
-    forge.stop()
-
-
-@pytest.fixture(autouse=True)
-def _fresh(bb):
-    bb.clear_faults()
-    bb.reset_counters()
-    bb.reset_rate_limits()
-    yield
+    return module_forge("forge-bb-listing", specs, tokens=(TOKEN,), bitbucket_api_tokens=[API_TOKEN],
+                        bitbucket_app_passwords=[APP_PASSWORD])
 
 
 def cloud(forge, **extra):
@@ -59,7 +47,7 @@ def listed(result):
     return set(pairs)
 
 
-@pytest.mark.parametrize("workspace,size", EDGE, ids=[w for w, _ in EDGE])
+@pytest.mark.parametrize("workspace,size", EDGE, ids=[w for w, _size in EDGE])
 def test_listing_equals_the_forge(bb, workspace, size):
     expected = truth(bb, workspace)
     assert len(expected) == size

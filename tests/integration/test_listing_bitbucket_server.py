@@ -55,7 +55,7 @@ def listed(result):
     return set(pairs)
 
 
-@pytest.mark.parametrize("key,size", EDGE, ids=[k for k, _ in EDGE])
+@pytest.mark.parametrize("key,size", EDGE, ids=[k for k, _size in EDGE])
 def test_listing_equals_the_forge(bbs, key, size):
     expected = truth(bbs, key)
     assert len(expected) == size

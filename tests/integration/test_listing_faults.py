@@ -15,7 +15,7 @@ out GitHub's real 60 s minimum.
 from __future__ import annotations
 
 import re
-from typing import Dict, List
+from typing import List
 
 import pytest
 
@@ -62,6 +62,12 @@ def waits_of(listing) -> List[str]:
     return listing.provider.limiter.stats.waits
 
 
+def fired(forge) -> List[int]:
+    """How often the forge served each injected fault, in injection order: a
+    fault test proves nothing unless its fault actually fired."""
+    return [f["fired"] for f in forge.list_faults()]
+
+
 def run(forge, flavour, owner, **extra):
     """List to the end; return (result-like dict, listing) for the limiter's record."""
     listing = open_listing(kwargs_for(forge, flavour, **extra), [owner], None, {})
@@ -70,22 +76,15 @@ def run(forge, flavour, owner, **extra):
 
 
 @pytest.fixture(scope="module")
-def fault_forge(tmp_path_factory):
+def fault_forge(module_forge):
     """One forge for every test that injects faults but changes no data;
     its faults, counters and budgets are reset before each test."""
-    from tests.forge import Forge
-    forge = Forge(specs=["github:acme:250", "gitlab:grp:250", "gitea:tea:120"],
-                  root=str(tmp_path_factory.mktemp("forge-faults")), tokens=(TOKEN, "forge-token-2"))
-    forge.start()
-    yield forge
-    forge.stop()
+    return module_forge("forge-faults", ["github:acme:250", "gitlab:grp:250", "gitea:tea:120"],
+                        tokens=(TOKEN, "forge-token-2"))
 
 
 @pytest.fixture
 def ff(fault_forge):
-    fault_forge.clear_faults()
-    fault_forge.reset_counters()
-    fault_forge.reset_rate_limits()
     yield fault_forge
     assert not fault_forge.errors, "the forge itself failed: %s" % fault_forge.errors[-1]
 
@@ -100,6 +99,7 @@ OWNER = {"github": "acme", "graphql": "acme", "gitlab": "grp", "gitea": "tea"}
 def test_secondary_limit_with_retry_after_is_obeyed(ff, flavour, status):
     ff.inject({"kind": "secondary", "status": status, "retry_after": 1, "path": LIST_PATH[flavour], "after": 2})
     result, listing = run(ff, flavour, OWNER[flavour])
+    assert fired(ff) == [1]
     assert listed(result) == truth(ff, "github", "acme")
     assert result["stats"]["retries"] == 1
     assert result["stats"]["seconds_waited"] >= 1.0
@@ -112,6 +112,7 @@ def test_secondary_limit_without_retry_after_backs_off(ff, flavour, status):
     ff.inject({"kind": "secondary", "status": status, "path": LIST_PATH[flavour], "after": 2, "times": 2})
     result, listing = run(ff, flavour, OWNER[flavour])
     assert listed(result) == truth(ff, "github", "acme")
+    assert fired(ff) == [2]
     assert result["stats"]["retries"] == 2
     waits = waits_of(listing)
     assert len(waits) == 2 and all("backoff after hit" in w for w in waits), waits
@@ -123,6 +124,7 @@ def test_secondary_limit_that_never_ends_fails_clearly(ff):
     ff.inject({"kind": "secondary", "path": LIST_PATH["github"], "times": -1})
     with pytest.raises(RateLimitError) as err:
         run(ff, "github", "acme")
+    assert fired(ff)[0] >= 2          # hit again after backing off
     msg = str(err.value)
     assert "secondary rate limit" in msg and "max_calls_per_second" in msg and "run again" in msg
 
@@ -133,6 +135,7 @@ def test_secondary_limit_that_never_ends_fails_clearly(ff):
 def test_primary_exhaustion_with_a_short_reset_completes(ff, status):
     ff.inject({"kind": "primary", "status": status, "reset_in": 1, "path": LIST_PATH["github"], "after": 2})
     result, listing = run(ff, "github", "acme")
+    assert fired(ff) == [1]
     assert listed(result) == truth(ff, "github", "acme")
     assert result["stats"]["seconds_waited"] > 0
     assert any("exhausted" in w for w in waits_of(listing)), waits_of(listing)
@@ -143,6 +146,7 @@ def test_primary_exhaustion_beyond_max_wait_fails_with_the_clear_message(ff, sta
     ff.inject({"kind": "primary", "status": status, "reset_in": 3600, "path": LIST_PATH["github"], "after": 2})
     with pytest.raises(RateLimitError) as err:
         list_repos(kwargs_for(ff, "github"), ["acme"], None, {})
+    assert fired(ff) == [1]
     msg = str(err.value)
     assert "GitHub core rate limit of 5000 requests/hour" in msg          # the limit
     assert re.search(r"resets at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", msg)    # the reset time
@@ -152,7 +156,8 @@ def test_primary_exhaustion_beyond_max_wait_fails_with_the_clear_message(ff, sta
 
 def test_graphql_rate_limited_with_a_short_reset_completes(ff):
     ff.inject({"kind": "graphql_rate_limited", "reset_in": 1, "path": "graphql", "after": 2})
-    result, listing = run(ff, "graphql", "acme")
+    result, _listing = run(ff, "graphql", "acme")
+    assert fired(ff) == [1]
     assert listed(result) == truth(ff, "github", "acme")
     assert result["stats"]["seconds_waited"] > 0
 
@@ -161,6 +166,7 @@ def test_graphql_rate_limited_beyond_max_wait_fails_clearly(ff):
     ff.inject({"kind": "graphql_rate_limited", "reset_in": 3600, "path": "graphql", "after": 2})
     with pytest.raises(RateLimitError) as err:
         list_repos(kwargs_for(ff, "graphql"), ["acme"], None, {})
+    assert fired(ff) == [1]
     msg = str(err.value)
     assert "GitHub graphql rate limit" in msg and "Raise max_wait" in msg
     assert re.search(r"resets at \d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", msg)
@@ -170,7 +176,7 @@ def test_budget_running_low_still_completes(ff):
     """Few calls left before the reset: the limiter paces (never exhausting
     them early) and the listing completes."""
     ff.set_rate_limit("github", limit=5000, remaining=30, reset_in=2)
-    result, _ = run(ff, "github", "acme")
+    result, _listing = run(ff, "github", "acme")
     assert listed(result) == truth(ff, "github", "acme")
 
 
@@ -184,6 +190,7 @@ def test_budget_running_low_still_completes(ff):
 def test_gitlab_429_is_waited_out(ff, form):
     ff.inject(dict({"kind": "gitlab_429", "path": LIST_PATH["gitlab"], "after": 2}, **form))
     result, listing = run(ff, "gitlab", "grp")
+    assert fired(ff) == [1]
     assert listed(result) == truth(ff, "gitlab", "grp")
     assert result["stats"]["retries"] == 1
     waits = waits_of(listing)
@@ -199,6 +206,7 @@ def test_gitlab_429_beyond_max_wait_fails_clearly(ff):
     ff.inject({"kind": "gitlab_429", "retry_after": 600, "path": LIST_PATH["gitlab"], "after": 2})
     with pytest.raises(RateLimitError) as err:
         list_repos(kwargs_for(ff, "gitlab"), ["grp"], None, {})
+    assert fired(ff) == [1]
     msg = str(err.value)
     assert "GitLab" in msg and "600 s" in msg and "Raise max_wait" in msg
 
@@ -214,7 +222,8 @@ def test_server_error_on_a_page_is_retried(ff, flavour, status):
     service = service_of(flavour)
     ff.inject({"kind": "status", "status": status, "service": service, "path": LIST_PATH[flavour], "after": 2,
                "body": "<html>Bad Gateway</html>"})
-    result, _ = run(ff, flavour, OWNER[flavour])
+    result, _listing = run(ff, flavour, OWNER[flavour])
+    assert fired(ff) == [1]
     assert listed(result) == truth(ff, service, OWNER[flavour])
     assert result["stats"]["retries"] == 1
 
@@ -223,7 +232,8 @@ def test_server_error_on_a_page_is_retried(ff, flavour, status):
 def test_truncated_json_is_retried(ff, flavour):
     service = service_of(flavour)
     ff.inject({"kind": "truncate", "service": service, "path": LIST_PATH[flavour], "after": 2})
-    result, _ = run(ff, flavour, OWNER[flavour])
+    result, _listing = run(ff, flavour, OWNER[flavour])
+    assert fired(ff) == [1]
     assert listed(result) == truth(ff, service, OWNER[flavour])
     assert result["stats"]["retries"] == 1
 
@@ -234,6 +244,7 @@ def test_server_error_that_persists_fails_clearly(ff, flavour):
     ff.inject({"kind": "status", "status": 502, "service": service, "path": LIST_PATH[flavour], "times": -1})
     with pytest.raises(TransientError) as err:
         run(ff, flavour, OWNER[flavour])
+    assert fired(ff) == [3]
     msg = str(err.value)
     assert "failed 3 times in a row" in msg and "502" in msg and "run again later" in msg
     assert "max_tries" not in msg          # not an option users have
@@ -298,8 +309,8 @@ def test_repos_added_deleted_renamed_between_pages(fresh_forge, flavour, spec):
     service = service_of(flavour)
     before = {r["id"]: r["full_path"] for r in forge.repos(service, "ch") if not r["disabled"]}
     _inject_changes(forge, flavour, "ch", _order(forge, service, "ch"))
-    result, _ = run(forge, flavour, "ch", **SMALL)
-    assert [f["fired"] for f in forge.list_faults()] == [1] * 6, "the changes did not all happen mid-listing"
+    result, _listing = run(forge, flavour, "ch", **SMALL)
+    assert fired(forge) == [1] * 6, "the changes did not all happen mid-listing"
     _assert_nothing_lost(forge, service, "ch", before, result)
     assert not forge.errors
 
@@ -309,7 +320,8 @@ def test_gitlab_user_projects_keyset_survive_changes(fresh_forge, when):
     forge = fresh_forge(["gitlab-user:kuser:250"])
     before = {r["id"]: r["full_path"] for r in forge.repos("gitlab", "kuser")}
     _inject_changes(forge, "gitlab", "kuser", _order(forge, "gitlab", "kuser"), first_change=when)
-    result, _ = run(forge, "gitlab", "kuser", **SMALL)
+    result, _listing = run(forge, "gitlab", "kuser", **SMALL)
+    assert fired(forge) == [1] * 6, "the changes did not all happen mid-listing"
     _assert_nothing_lost(forge, "gitlab", "kuser", before, result)
 
 
@@ -324,7 +336,8 @@ def test_deletions_at_every_point_of_the_listing(fresh_forge, flavour, spec):
     for n in range(2, 8):
         forge.inject({"kind": "mutate", "service": service, "path": LIST_PATH[flavour], "after": n,
                       "mutation": {"op": "delete", "service": service, "full_paths": order[(n - 2) * 2:(n - 1) * 2]}})
-    result, _ = run(forge, flavour, "ch", **SMALL)
+    result, _listing = run(forge, flavour, "ch", **SMALL)
+    assert fired(forge) == [1] * 6, "the deletions did not all happen mid-listing"
     _assert_nothing_lost(forge, service, "ch", before, result)
 
 
@@ -342,8 +355,8 @@ def test_gitlab_group_without_totals_survives_changes(fresh_forge):
     for when, mutation in changes.items():
         forge.inject({"kind": "mutate", "service": "gitlab", "path": LIST_PATH["gitlab"], "after": when,
                       "mutation": dict(mutation, service="gitlab")})
-    result, _ = run(forge, "gitlab", "hugegrp")
-    assert [f["fired"] for f in forge.list_faults()] == [1] * len(changes)
+    result, _listing = run(forge, "gitlab", "hugegrp")
+    assert fired(forge) == [1] * len(changes)
     _assert_nothing_lost(forge, "gitlab", "hugegrp", before, result)
 
 
@@ -353,7 +366,8 @@ def test_github_without_rel_last_and_a_low_estimate(ff):
     """A non-owner token's estimate is too low and no page names the last
     one: the walk finds the end by itself and lists everything."""
     ff.inject({"kind": "strip_link", "service": "github", "rels": ["last"], "times": -1})
-    result, _ = run(ff, "github", "acme", token="forge-token-2", per_page=30)
+    result, _listing = run(ff, "github", "acme", token="forge-token-2", per_page=30)
+    assert fired(ff)[0] >= 1
     assert listed(result) == truth(ff, "github", "acme")
 
 
@@ -361,7 +375,8 @@ def test_gitlab_group_without_totals_or_rel_last(ff):
     """GitLab leaving X-Total, X-Total-Pages and rel="last" out (as above
     10,000 rows, here on a small group): the walk still finds the end."""
     ff.inject({"kind": "strip_link", "service": "gitlab", "rels": ["last"], "times": -1})
-    result, _ = run(ff, "gitlab", "grp", per_page=20)
+    result, _listing = run(ff, "gitlab", "grp", per_page=20)
+    assert fired(ff)[0] >= 1
     assert listed(result) == truth(ff, "gitlab", "grp")
 
 
@@ -369,7 +384,8 @@ def test_gitlab_group_without_totals_or_rel_last(ff):
 def test_repo_objects_without_archived(ff, flavour):
     ff.inject({"kind": "drop_field", "service": flavour, "field": "archived", "path": LIST_PATH[flavour],
                "times": -1})
-    result, _ = run(ff, flavour, OWNER[flavour])
+    result, _listing = run(ff, flavour, OWNER[flavour])
+    assert fired(ff)[0] >= 1
     assert listed(result) == truth(ff, flavour, OWNER[flavour])
     assert not any(r["archived"] for r in result["repos"])
 
@@ -380,7 +396,7 @@ def test_repo_objects_without_archived(ff, flavour):
     (250, 100, 3, True), (250, 100, 2, True), (250, 100, 7, True), (0, 100, 1, True), (100, 100, 1, True),
     (10050, 100, 101, False), (10100, 100, 101, False), (30000, 100, 101, False), (250, 100, 101, False),
     (37, 10, 1, False),
-], ids=lambda v: str(v))
+], ids=str)
 def test_reverse_walk_loses_nothing_while_the_list_shrinks(total, per_page, probe, totals):
     """ReversePageOrder against an in-memory offset listing ordered oldest
     first, where the oldest remaining item is deleted before every read: the

@@ -36,7 +36,7 @@ def listed(result):
     return set(pairs)
 
 
-@pytest.mark.parametrize("owner,size", EDGE, ids=[o for o, _ in EDGE])
+@pytest.mark.parametrize("owner,size", EDGE, ids=[o for o, _size in EDGE])
 def test_org_listing_equals_the_forge(forge, owner, size):
     expected = truth(forge, owner)
     assert len(expected) == size
@@ -104,7 +104,7 @@ def test_listing_is_lazy(big_gitea_forge):
     listing = open_listing(gt(forge), ["bigtea"], "org", {})
     stream = iter(listing)
     assert next(stream).full_path.startswith("bigtea/")
-    for _ in range(30):
+    for _i in range(30):
         before = forge.counters().get("api:gitea:list", 0)
         time.sleep(0.1)
         if forge.counters().get("api:gitea:list", 0) == before:

@@ -46,7 +46,7 @@ def listed(result):
 
 
 @pytest.mark.parametrize("api", ["rest", "graphql"])
-@pytest.mark.parametrize("owner,size", EDGE, ids=[o for o, _ in EDGE])
+@pytest.mark.parametrize("owner,size", EDGE, ids=[o for o, _size in EDGE])
 def test_org_listing_equals_the_forge(forge, api, owner, size):
     expected, disabled = truth(forge, owner)
     assert len(expected) + disabled == size   # the fixture is what this test thinks it is
@@ -121,28 +121,28 @@ def test_selection_on_topics_and_language_sees_the_forge_values(forge, api):
 @pytest.mark.parametrize("api", ["rest", "graphql"])
 @pytest.mark.parametrize("kind", ["user", "auto"])
 def test_user_listing(forge, api, kind):
-    expected, _ = truth(forge, "alice")
+    expected, _disabled = truth(forge, "alice")
     assert len(expected) == 15
     result = list_repos(gh(forge, api), ["alice"], kind, {})
     assert listed(result) == expected
 
 
 def test_auto_finds_an_org_and_a_user_in_one_call(forge):
-    acme, _ = truth(forge, "acme")
-    alice, _ = truth(forge, "alice")
+    acme, _disabled = truth(forge, "acme")
+    alice, _disabled = truth(forge, "alice")
     result = list_repos(gh(forge), ["acme", "alice"], "auto", {})
     assert listed(result) == acme | alice
 
 
 def test_the_tokens_own_repos(forge):
-    expected, _ = truth(forge, "forge-admin")
+    expected, _disabled = truth(forge, "forge-admin")
     assert len(expected) == 3
     result = list_repos(gh(forge), [], "self", {})
     assert listed(result) == expected
 
 
 def test_owner_named_twice_is_listed_once(forge):
-    expected, _ = truth(forge, "hundred-one")
+    expected, _disabled = truth(forge, "hundred-one")
     result = list_repos(gh(forge), ["hundred-one", "Hundred-One/", "hundred-one"], "org", {})
     assert listed(result) == expected
     assert result["count"] == len(expected)
@@ -153,14 +153,14 @@ def test_token_that_sees_no_private_count_still_lists_all(forge):
     is then too low, rel="last" corrects it, and the probe page is read once
     more in its turn (repos may slide onto it while the pages above it are
     read): ceil(N/100) + 1 requests."""
-    expected, _ = truth(forge, "acme")
+    expected, _disabled = truth(forge, "acme")
     result = list_repos(gh(forge, token=OTHER_TOKEN), ["acme"], "org", {})
     assert listed(result) == expected
     assert forge.counters()["api:github:list"] == 3 + 1
 
 
 def test_small_pages_walk_backwards_without_loss(forge):
-    expected, _ = truth(forge, "acme")
+    expected, _disabled = truth(forge, "acme")
     result = list_repos(gh(forge, per_page=7), ["acme"], "org", {})
     assert listed(result) == expected
     assert forge.counters()["api:github:list"] == math.ceil(250 / 7.0)
@@ -198,7 +198,7 @@ def test_rest_10000_repos_in_exactly_100_listing_requests(big_github_forge):
 def test_graphql_10000_repos(big_github_forge):
     forge = big_github_forge
     forge.reset_counters()
-    expected, _ = truth(forge, "big")
+    expected, _disabled = truth(forge, "big")
     result = list_repos(gh(forge, "graphql"), ["big"], "org", {})
     assert listed(result) == expected
     assert forge.counters().get("api:github:list", 0) == 0
@@ -243,7 +243,7 @@ def _settle(forge, quiet_rounds=5, step=0.1):
     it only makes the assertion after it independent of thread scheduling)."""
     import time
     last, still = None, 0
-    for _ in range(100):
+    for _i in range(100):
         now = sum(v for k, v in forge.counters().items() if k.startswith("api:"))
         still = still + 1 if now == last else 0
         if still >= quiet_rounds:
@@ -276,7 +276,7 @@ def test_github_app_installation_lists_every_repo_it_can_see(fresh_forge, app_ke
     assert forge.counters()["api:github:list"] == 1 + math.ceil(len(everything) / 100.0)
     assert result["stats"]["duplicates_dropped"] == 0
     # The same App lists one org with its installation token.
-    acme, _ = truth(forge, "acme")
+    acme, _disabled = truth(forge, "acme")
     assert listed(list_repos(app, ["acme"], "org", {})) == acme
     assert forge.counters().get("status:201", 0) >= 1          # an installation token was issued
 

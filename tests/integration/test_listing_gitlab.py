@@ -35,7 +35,7 @@ def listed(result):
     return set(pairs)
 
 
-@pytest.mark.parametrize("owner,size", EDGE, ids=[o for o, _ in EDGE])
+@pytest.mark.parametrize("owner,size", EDGE, ids=[o for o, _size in EDGE])
 def test_group_listing_equals_the_forge(forge, owner, size):
     expected = truth(forge, owner)
     assert len(expected) == size
@@ -47,7 +47,7 @@ def test_group_listing_equals_the_forge(forge, owner, size):
 
 def test_nested_group_spans_every_subgroup(forge):
     expected = truth(forge, "platform")
-    namespaces = {path.rpartition("/")[0] for _, path in expected}
+    namespaces = {path.rpartition("/")[0] for _repo_id, path in expected}
     # The fixture really nests: the listing must reach two levels down.
     assert {"platform", "platform/sub-a", "platform/sub-a/deep", "platform/sub-b"} <= namespaces
     result = list_repos(gl(forge), ["platform"], None, {})
@@ -57,7 +57,7 @@ def test_nested_group_spans_every_subgroup(forge):
 
 def test_a_subgroup_alone(forge):
     expected = truth(forge, "platform/sub-a")
-    assert any("/deep/" in p for _, p in expected)
+    assert any("/deep/" in p for _repo_id, p in expected)
     result = list_repos(gl(forge), ["platform/sub-a"], "group", {})
     assert listed(result) == expected
 
@@ -129,7 +129,7 @@ def test_listing_is_lazy(big_gitlab_forge):
     listing = open_listing(gl(forge), ["biggroup"], "group", {})
     stream = iter(listing)
     assert next(stream).full_path.startswith("biggroup/")
-    for _ in range(30):      # let the read-ahead come to rest on its bounded queue
+    for _i in range(30):      # let the read-ahead come to rest on its bounded queue
         before = forge.counters().get("api:gitlab:list", 0)
         time.sleep(0.1)
         if forge.counters().get("api:gitlab:list", 0) == before:

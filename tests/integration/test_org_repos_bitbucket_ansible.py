@@ -7,15 +7,11 @@ new provider choices, owner kinds and `username` option."""
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import subprocess
-from typing import Dict, Tuple
+from functools import partial
 
 import pytest
 
-from ansible_support import COLLECTIONS, VENV_BIN, ansible_env
+from ansible_support import COLLECTIONS, run_module
 
 API_TOKEN = "ATATT-ansible-Zq81-do-not-print"
 TOKEN = "bbs-Zq81-do-not-print"
@@ -39,13 +35,7 @@ def bforge(tmp_path_factory):
     forge.stop()
 
 
-def adhoc(args: str, **env: str) -> Tuple[int, Dict, str]:
-    proc = subprocess.run([os.path.join(str(VENV_BIN), "ansible"), "localhost", "-m", "gizzahub.bulk_clone.org_repos",
-                           "-a", args], env=ansible_env(**env), capture_output=True, text=True, timeout=300)
-    output = proc.stdout + proc.stderr
-    match = re.search(r"^localhost \| ([A-Z]+)!? => (\{.*?^\})", proc.stdout, re.S | re.M)
-    assert match, "no result in the output of ansible:\n" + output
-    return proc.returncode, dict(json.loads(match.group(2)), status=match.group(1)), output
+adhoc = partial(run_module, "org_repos")
 
 
 def test_cloud_api_token_with_username(bforge):

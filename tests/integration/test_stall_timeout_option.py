@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import pytest
 
-from bulk_clone_support import hermetic_git, run  # noqa: F401
+from bulk_clone_support import run
 from bulk_clone_engine.errors import ConfigError
 
 
-def test_a_stalled_pack_is_retried_after_stall_timeout(fresh_forge, hermetic_git, tmp_path):  # noqa: F811
+def test_a_stalled_pack_is_retried_after_stall_timeout(fresh_forge, hermetic_git, tmp_path):
     forge = fresh_forge(["github:acme:2"])
     forge.inject({"kind": "stall_pack", "service": "git", "seconds": 60, "times": 1})
     result = run(forge, tmp_path / "src", stall_timeout=2, concurrency=1, git_tries=2)

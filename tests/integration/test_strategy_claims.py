@@ -21,12 +21,11 @@ from bulk_clone_engine.gitrunner import GitRunner
 from bulk_clone_engine.outcome import Outcome
 from bulk_clone_engine.strategies import STRATEGIES, SyncOptions
 from bulk_clone_engine.sync import sync_repo
-from tests.helpers_git import Upstream, git, git_home  # noqa: F401
+from tests.helpers_git import Upstream, git
 
 
-@pytest.fixture(autouse=True)
-def _hermetic(git_home):  # noqa: F811
-    return git_home
+# Every test runs git with a configuration of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("git_home")
 
 
 @pytest.fixture
@@ -145,7 +144,7 @@ def test_mirror_makes_every_ref_match_the_forge(runner, up, tmp_path):
     git("update-ref", "refs/heads/written-in-the-mirror", "refs/heads/main", cwd=mirror)
     upstream_changes(up)
     assert sync(runner, mirror, up, "mirror").outcome == Outcome.UPDATED
-    upstream = {ref: sha for ref, sha in refs(up.bare).items()}
+    upstream = refs(up.bare)
     assert refs(mirror) == upstream
 
 

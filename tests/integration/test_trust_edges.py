@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from bulk_clone_support import git, head_of, hermetic_git, journal_paths, run  # noqa: F401
+from bulk_clone_support import head_of, journal_paths, run
 from tests.forge.capture import CaptureServer, credential_like
 
 STATE = ".bulk-clone-state.jsonl"

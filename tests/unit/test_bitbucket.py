@@ -9,7 +9,6 @@ git, and X-RateLimit-NearLimit pacing on a fake clock."""
 from __future__ import annotations
 
 import base64
-import threading
 
 import pytest
 
@@ -21,7 +20,7 @@ from bulk_clone_engine.providers.bitbucket import bitbucket_api_base, uuid_id
 from bulk_clone_engine.providers.bitbucket_common import without_userinfo
 from bulk_clone_engine.providers.bitbucket_server import bitbucket_server_api_base, project_key
 
-T0 = 1_800_000_000.0
+T0 = 1_800_000_000.0   # where the fake_time fixture starts (tests/conftest.py)
 
 
 @pytest.mark.parametrize("url,want", [
@@ -112,47 +111,28 @@ def test_budget_from_bitbucket_headers():
     assert budget_from_headers({"X-RateLimit-Limit": "1000", "X-RateLimit-NearLimit": "false"}, T0).near_limit is False
 
 
-class FakeTime:
-    def __init__(self) -> None:
-        self.now = T0
-        self.sleeps = []
-        self.lock = threading.Lock()
-
-    def clock(self) -> float:
-        with self.lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self.lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
-
-
 def _calls(limiter, near: str, n: int = 4):
     """n calls: the first learns the budget, the second takes the free slot, the rest wait."""
     headers = {"X-RateLimit-Limit": "1000", "X-RateLimit-Resource": "api", "X-RateLimit-NearLimit": near}
-    for _ in range(n):
+    for _i in range(n):
         limiter.call(lambda: limiter.observe(headers), what="GET /repositories/acme")
 
 
-def test_near_limit_spaces_calls_at_the_hourly_rate():
-    fake = FakeTime()
+def test_near_limit_spaces_calls_at_the_hourly_rate(fake_time):
     shown = []
-    limiter = Limiter("Bitbucket", clock=fake.clock, sleep=fake.sleep, on_wait=lambda s, r: shown.append((s, r)))
+    limiter = Limiter("Bitbucket", clock=fake_time.clock, sleep=fake_time.sleep, on_wait=lambda s, r: shown.append((s, r)))
     _calls(limiter, "true")
-    assert fake.sleeps == [pytest.approx(3.6), pytest.approx(3.6)]          # 3,600 s / 1,000 requests
-    assert all("X-RateLimit-NearLimit" in reason for _, reason in shown) and len(shown) == 2
+    assert fake_time.sleeps == [pytest.approx(3.6), pytest.approx(3.6)]          # 3,600 s / 1,000 requests
+    assert all("X-RateLimit-NearLimit" in reason for _seconds, reason in shown) and len(shown) == 2
 
 
-def test_not_near_the_limit_means_no_wait():
-    fake = FakeTime()
-    limiter = Limiter("Bitbucket", clock=fake.clock, sleep=fake.sleep)
+def test_not_near_the_limit_means_no_wait(fake_time):
+    limiter = Limiter("Bitbucket", clock=fake_time.clock, sleep=fake_time.sleep)
     _calls(limiter, "false")
-    assert fake.sleeps == []
+    assert fake_time.sleeps == []
 
 
-def test_near_limit_pacing_never_waits_longer_than_max_wait():
-    fake = FakeTime()
-    limiter = Limiter("Bitbucket", clock=fake.clock, sleep=fake.sleep, max_wait=2.0)
+def test_near_limit_pacing_never_waits_longer_than_max_wait(fake_time):
+    limiter = Limiter("Bitbucket", clock=fake_time.clock, sleep=fake_time.sleep, max_wait=2.0)
     _calls(limiter, "true")
-    assert fake.sleeps == [pytest.approx(2.0), pytest.approx(2.0)]
+    assert fake_time.sleeps == [pytest.approx(2.0), pytest.approx(2.0)]

@@ -101,7 +101,7 @@ def test_fsck_failures_half_clones_and_temp_folders_are_corrupted(dest):
     (dest / ".bulk-clone-tmp" / ".x.bulk-clone-tmp-0123").mkdir(parents=True)
     found = checks.repos_corrupted(dest)
     assert [line.split(":")[0] for line in found] == ["acme/half", "acme/one",
-                                                        ".bulk-clone-tmp/.x.bulk-clone-tmp-0123"]
+                                                      ".bulk-clone-tmp/.x.bulk-clone-tmp-0123"]
     assert "git fsck failed" in found[1]
 
 

@@ -18,28 +18,10 @@ from bulk_clone_engine.limiter import (
     forget_shared_limiters, parse_retry_after, shared_limiter,
 )
 
-T0 = 1_800_000_000.0   # an epoch time in 2027
+T0 = 1_800_000_000.0   # an epoch time in 2027; where the fake_time fixture starts (tests/conftest.py)
 
 
-class FakeTime:
-    """A clock that moves only when someone sleeps."""
-
-    def __init__(self, now: float = T0) -> None:
-        self.now = now
-        self.sleeps = []
-        self.lock = threading.Lock()
-
-    def clock(self) -> float:
-        with self.lock:
-            return self.now
-
-    def sleep(self, seconds: float) -> None:
-        with self.lock:
-            self.sleeps.append(seconds)
-            self.now += seconds
-
-
-def make(fake: FakeTime, **options) -> Limiter:
+def make(fake, **options) -> Limiter:
     waits = []
     options.setdefault("on_wait", lambda s, r: waits.append((s, r)))
     limiter = Limiter(clock=fake.clock, sleep=fake.sleep, **options)
@@ -73,9 +55,8 @@ class Scripted:
 
 # ---- headers ----------------------------------------------------------------
 
-def test_observe_reads_github_headers_in_any_case():
-    fake = FakeTime()
-    limiter = make(fake)
+def test_observe_reads_github_headers_in_any_case(fake_time):
+    limiter = make(fake_time)
     headers = {"x-ratelimit-limit": "5000", "X-RATELIMIT-REMAINING": "4321", "X-Ratelimit-Used": "679",
                "x-ratelimit-reset": str(int(T0 + 1800)), "x-ratelimit-resource": "graphql"}
     budget = limiter.observe(headers)
@@ -84,9 +65,8 @@ def test_observe_reads_github_headers_in_any_case():
     assert limiter.stats.budgets["graphql"].remaining == 4321
 
 
-def test_observe_reads_gitlab_headers_and_keeps_one_budget_per_resource():
-    fake = FakeTime()
-    limiter = make(fake, name="GitLab")
+def test_observe_reads_gitlab_headers_and_keeps_one_budget_per_resource(fake_time):
+    limiter = make(fake_time, name="GitLab")
     limiter.observe(github_headers(100, T0 + 60, resource="core"))
     limiter.observe({"RateLimit-Limit": "2000", "RateLimit-Observed": "12", "RateLimit-Remaining": "1988",
                      "RateLimit-Reset": str(int(T0 + 42)), "RateLimit-Name": "throttle_authenticated_api"})
@@ -102,14 +82,13 @@ def test_reset_given_as_delta_seconds_becomes_epoch():
     assert budget.reset_at == T0 + 30
 
 
-def test_headers_without_rate_limit_or_with_garbage_are_harmless():
-    fake = FakeTime()
-    limiter = make(fake)
+def test_headers_without_rate_limit_or_with_garbage_are_harmless(fake_time):
+    limiter = make(fake_time)
     assert limiter.observe({"Content-Type": "application/json"}) is None
     budget = limiter.observe({"x-ratelimit-remaining": "lots", "x-ratelimit-reset": "soon"})
     assert budget.remaining is None and budget.reset_at is None
     assert limiter.call(Scripted())[0] == "ok"
-    assert fake.sleeps == []
+    assert fake_time.sleeps == []
 
 
 def test_retry_after_as_seconds_and_as_http_date():
@@ -119,9 +98,8 @@ def test_retry_after_as_seconds_and_as_http_date():
     assert parse_retry_after("", now=T0) is None
 
 
-def test_out_of_order_responses_in_one_window_keep_the_lowest_remaining():
-    fake = FakeTime()
-    limiter = make(fake)
+def test_out_of_order_responses_in_one_window_keep_the_lowest_remaining(fake_time):
+    limiter = make(fake_time)
     limiter.observe(github_headers(40, T0 + 600))
     limiter.observe(github_headers(45, T0 + 600))      # an older response, late
     assert limiter.budget("core").remaining == 40
@@ -131,54 +109,50 @@ def test_out_of_order_responses_in_one_window_keep_the_lowest_remaining():
 
 # ---- pacing -------------------------------------------------------------------
 
-def test_large_budget_is_not_throttled():
-    fake = FakeTime()
-    limiter = make(fake)
+def test_large_budget_is_not_throttled(fake_time):
+    limiter = make(fake_time)
     limiter.observe(github_headers(4000, T0 + 3000))
     fn = Scripted()
     for page in range(50):
         limiter.call(fn, what="page %d" % page)
     assert fn.calls == 50
-    assert fake.sleeps == []
+    assert fake_time.sleeps == []
     assert limiter.stats.calls == 50 and limiter.stats.retries == 0
 
 
-def test_low_budget_is_spread_until_the_reset_then_waits_for_it():
-    fake = FakeTime()
-    limiter = make(fake)
+def test_low_budget_is_spread_until_the_reset_then_waits_for_it(fake_time):
+    limiter = make(fake_time)
     limiter.observe(github_headers(5, T0 + 100))   # 5 left, 100 s to reset: one call per 20 s
     fn = Scripted()
-    for _ in range(5):
+    for _i in range(5):
         limiter.call(fn)
-    assert fake.sleeps == pytest.approx([20.0, 20.0, 20.0, 20.0])
+    assert fake_time.sleeps == pytest.approx([20.0, 20.0, 20.0, 20.0])
     # The budget is spent: the sixth call waits for the reset (+1 s).
     limiter.call(fn)
-    assert fake.sleeps[-1] == pytest.approx(21.0)
-    assert fake.now == pytest.approx(T0 + 101)
+    assert fake_time.sleeps[-1] == pytest.approx(21.0)
+    assert fake_time.now == pytest.approx(T0 + 101)
     assert fn.calls == 6
-    assert any("exhausted" in reason for _, reason in limiter.test_waits)
-    assert any("pacing GitHub core rate limit of 5000 requests/hour" in reason for _, reason in limiter.test_waits)
+    assert any("exhausted" in reason for _seconds, reason in limiter.test_waits)
+    assert any("pacing GitHub core rate limit of 5000 requests/hour" in reason for _seconds, reason in limiter.test_waits)
 
 
-def test_pacing_never_waits_longer_than_max_wait():
-    fake = FakeTime()
-    limiter = make(fake, max_wait=10)
+def test_pacing_never_waits_longer_than_max_wait(fake_time):
+    limiter = make(fake_time, max_wait=10)
     limiter.observe(github_headers(2, T0 + 3000))   # 1500 s per call if fully spread
     fn = Scripted()
     limiter.call(fn)
     limiter.call(fn)
-    assert fake.sleeps == [10]
+    assert fake_time.sleeps == [10]
 
 
 # ---- primary limit ------------------------------------------------------------
 
-def test_primary_limit_waits_until_reset_plus_one_second_then_retries():
-    fake = FakeTime()
-    limiter = make(fake)
+def test_primary_limit_waits_until_reset_plus_one_second_then_retries(fake_time):
+    limiter = make(fake_time)
     fn = Scripted(PrimaryLimit(reset_at=T0 + 30, limit=5000, resource="core", message="API rate limit exceeded"))
     assert limiter.call(fn, "acme", what="GET /orgs/acme/repos page 3", per_page=100) == \
         ("ok", ("acme",), {"per_page": 100})
-    assert fake.sleeps == [31.0]
+    assert fake_time.sleeps == [31.0]
     assert fn.calls == 2
     assert limiter.stats.retries == 1
     seconds, reason = limiter.test_waits[0]
@@ -186,9 +160,8 @@ def test_primary_limit_waits_until_reset_plus_one_second_then_retries():
     assert "GitHub core rate limit of 5000 requests/hour" in reason
 
 
-def test_primary_limit_longer_than_max_wait_fails_with_an_actionable_message():
-    fake = FakeTime()
-    limiter = make(fake, max_wait=900)
+def test_primary_limit_longer_than_max_wait_fails_with_an_actionable_message(fake_time):
+    limiter = make(fake_time, max_wait=900)
     fn = Scripted(PrimaryLimit(reset_at=T0 + 3600, limit=5000, resource="core"))
     with pytest.raises(RateLimitError) as caught:
         limiter.call(fn, what="GET /orgs/acme/repos page 3")
@@ -199,12 +172,11 @@ def test_primary_limit_longer_than_max_wait_fails_with_an_actionable_message():
     assert "GitHub App" in message
     assert "run again after 2027-01-15T09:00:00Z" in message
     assert "GET /orgs/acme/repos page 3" in message
-    assert fake.sleeps == []      # never a silent hang
+    assert fake_time.sleeps == []      # never a silent hang
 
 
-def test_exhausted_budget_in_headers_stops_before_calling():
-    fake = FakeTime()
-    limiter = make(fake, max_wait=60)
+def test_exhausted_budget_in_headers_stops_before_calling(fake_time):
+    limiter = make(fake_time, max_wait=60)
     limiter.observe(github_headers(0, T0 + 1200, limit=1000))
     fn = Scripted()
     with pytest.raises(RateLimitError, match=r"core rate limit of 1000 requests/hour is used up"):
@@ -212,29 +184,26 @@ def test_exhausted_budget_in_headers_stops_before_calling():
     assert fn.calls == 0
 
 
-def test_exhausted_budget_shorter_than_max_wait_is_waited_out():
-    fake = FakeTime()
-    limiter = make(fake, max_wait=60)
+def test_exhausted_budget_shorter_than_max_wait_is_waited_out(fake_time):
+    limiter = make(fake_time, max_wait=60)
     limiter.observe(github_headers(0, T0 + 20))
     fn = Scripted()
     limiter.call(fn)
-    assert fake.sleeps == [21.0]
+    assert fake_time.sleeps == [21.0]
     assert fn.calls == 1
 
 
-def test_primary_limit_that_never_resets_gives_up():
-    fake = FakeTime()
-    limiter = make(fake, primary_max_tries=2)
+def test_primary_limit_that_never_resets_gives_up(fake_time):
+    limiter = make(fake_time, primary_max_tries=2)
     # The forge's clock is behind ours: the reset is always "now".
-    fn = Scripted(*[PrimaryLimit(reset_at=T0 - 5, limit=60, resource="core") for _ in range(10)])
+    fn = Scripted(*[PrimaryLimit(reset_at=T0 - 5, limit=60, resource="core") for _i in range(10)])
     with pytest.raises(RateLimitError, match="still used up"):
         limiter.call(fn)
     assert fn.calls == 3
 
 
-def test_gitlab_limit_message_names_minutes():
-    fake = FakeTime()
-    limiter = make(fake, name="GitLab", max_wait=5)
+def test_gitlab_limit_message_names_minutes(fake_time):
+    limiter = make(fake_time, name="GitLab", max_wait=5)
     fn = Scripted(PrimaryLimit(reset_at=T0 + 50, limit=2000, resource="api"))
     with pytest.raises(RateLimitError, match="GitLab api rate limit of 2000 requests/minute"):
         limiter.call(fn)
@@ -242,20 +211,18 @@ def test_gitlab_limit_message_names_minutes():
 
 # ---- secondary limit ----------------------------------------------------------
 
-def test_secondary_limit_honours_retry_after():
-    fake = FakeTime()
-    limiter = make(fake)
+def test_secondary_limit_honours_retry_after(fake_time):
+    limiter = make(fake_time)
     fn = Scripted(SecondaryLimit(retry_after=42, message="You have exceeded a secondary rate limit"))
     limiter.call(fn, what="GET /orgs/acme/repos page 2")
-    assert fake.sleeps == [42.0]
+    assert fake_time.sleeps == [42.0]
     seconds, reason = limiter.test_waits[0]
     assert seconds == 42.0
     assert "GitHub secondary rate limit" in reason and "GET /orgs/acme/repos page 2" in reason
 
 
-def test_secondary_limit_uses_retry_after_seen_in_the_error_response_headers():
-    fake = FakeTime()
-    limiter = make(fake, name="GitLab")
+def test_secondary_limit_uses_retry_after_seen_in_the_error_response_headers(fake_time):
+    limiter = make(fake_time, name="GitLab")
 
     def rejected():
         limiter.observe({"Retry-After": "17", "Content-Type": "text/plain"})
@@ -263,42 +230,38 @@ def test_secondary_limit_uses_retry_after_seen_in_the_error_response_headers():
 
     fn = Scripted(rejected)
     limiter.call(fn)
-    assert fake.sleeps == [17.0]
+    assert fake_time.sleeps == [17.0]
 
 
-def test_stale_retry_after_from_an_earlier_call_is_ignored():
-    fake = FakeTime()
-    limiter = make(fake, secondary_min_wait=60)
+def test_stale_retry_after_from_an_earlier_call_is_ignored(fake_time):
+    limiter = make(fake_time, secondary_min_wait=60)
     limiter.observe({"Retry-After": "3"})
-    fake.sleep(1)     # time passes; then a secondary limit without Retry-After
-    fake.sleeps.clear()
+    fake_time.sleep(1)     # time passes; then a secondary limit without Retry-After
+    fake_time.sleeps.clear()
     limiter.call(Scripted(SecondaryLimit()))
-    assert 60 <= fake.sleeps[0] <= 120
+    assert 60 <= fake_time.sleeps[0] <= 120
 
 
-def test_secondary_limit_with_remaining_zero_waits_until_reset():
-    fake = FakeTime()
-    limiter = make(fake)
+def test_secondary_limit_with_remaining_zero_waits_until_reset(fake_time):
+    limiter = make(fake_time)
     limiter.call(Scripted(SecondaryLimit(remaining=0, reset_at=T0 + 300)))
-    assert fake.sleeps == [301.0]
+    assert fake_time.sleeps == [301.0]
 
 
-def test_secondary_limit_without_hints_backs_off_exponentially_from_the_minimum():
-    fake = FakeTime()
-    limiter = make(fake, secondary_min_wait=60)
+def test_secondary_limit_without_hints_backs_off_exponentially_from_the_minimum(fake_time):
+    limiter = make(fake_time, secondary_min_wait=60)
     fn = Scripted(SecondaryLimit(remaining=3000), SecondaryLimit(remaining=3000), SecondaryLimit(remaining=3000))
     limiter.call(fn)
-    first, second, third = fake.sleeps
+    first, second, third = fake_time.sleeps
     assert 60 <= first <= 120
     assert 120 <= second <= 240
     assert 240 <= third <= 480
     assert limiter.stats.retries == 3
 
 
-def test_secondary_limit_gives_up_after_the_bound():
-    fake = FakeTime()
-    limiter = make(fake, secondary_min_wait=0.01, secondary_max_tries=3)
-    fn = Scripted(*[SecondaryLimit() for _ in range(10)])
+def test_secondary_limit_gives_up_after_the_bound(fake_time):
+    limiter = make(fake_time, secondary_min_wait=0.01, secondary_max_tries=3)
+    fn = Scripted(*[SecondaryLimit() for _i in range(10)])
     with pytest.raises(RateLimitError, match="secondary rate limit hit 4 times in a row on GET /x") as caught:
         limiter.call(fn, what="GET /x")
     # The hint names an option users have (the API is called serially whatever `concurrency` is).
@@ -306,17 +269,15 @@ def test_secondary_limit_gives_up_after_the_bound():
     assert fn.calls == 4
 
 
-def test_secondary_wait_longer_than_max_wait_fails_instead_of_hanging():
-    fake = FakeTime()
-    limiter = make(fake, max_wait=100)
+def test_secondary_wait_longer_than_max_wait_fails_instead_of_hanging(fake_time):
+    limiter = make(fake_time, max_wait=100)
     fn = Scripted(SecondaryLimit(retry_after=1000))
     with pytest.raises(RateLimitError, match=r"Raise max_wait to at least 1000 s"):
         limiter.call(fn)
-    assert fake.sleeps == []
+    assert fake_time.sleeps == []
 
 
-def test_secondary_pause_holds_every_thread_and_is_announced_once():
-    fake = FakeTime()
+def test_secondary_pause_holds_every_thread_and_is_announced_once(fake_time):
     release = threading.Event()
     a_sleeping = threading.Event()
     sleeps_by_thread = []
@@ -326,10 +287,10 @@ def test_secondary_pause_holds_every_thread_and_is_announced_once():
         if threading.current_thread().name == "A":
             a_sleeping.set()
             assert release.wait(5)
-        fake.sleep(seconds)
+        fake_time.sleep(seconds)
 
     waits = []
-    limiter = Limiter(clock=fake.clock, sleep=sleep, max_concurrent=4, on_wait=lambda s, r: waits.append(r))
+    limiter = Limiter(clock=fake_time.clock, sleep=sleep, max_concurrent=4, on_wait=lambda s, r: waits.append(r))
     order = []
     fn_a = Scripted(SecondaryLimit(retry_after=30), lambda: order.append("A ran"))
 
@@ -354,22 +315,20 @@ def test_secondary_pause_holds_every_thread_and_is_announced_once():
 
 # ---- transient failures -------------------------------------------------------
 
-def test_transient_failures_are_retried_with_growing_jittered_delays():
-    fake = FakeTime()
-    limiter = make(fake, backoff_base=1.0)
+def test_transient_failures_are_retried_with_growing_jittered_delays(fake_time):
+    limiter = make(fake_time, backoff_base=1.0)
     fn = Scripted(Transient("502 Bad Gateway"), Transient("connection reset"), Transient("truncated JSON"))
     assert limiter.call(fn)[0] == "ok"
     assert fn.calls == 4
-    assert len(fake.sleeps) == 3
-    for n, delay in enumerate(fake.sleeps):
+    assert len(fake_time.sleeps) == 3
+    for n, delay in enumerate(fake_time.sleeps):
         assert 0 <= delay <= 2 ** n       # full jitter over 1, 2, 4 s
     assert limiter.stats.retries == 3
 
 
-def test_transient_failures_give_up_after_max_tries_naming_what_failed():
-    fake = FakeTime()
-    limiter = make(fake, max_tries=6, backoff_base=0.001)
-    fn = Scripted(*[Transient("503 Service Unavailable") for _ in range(10)])
+def test_transient_failures_give_up_after_max_tries_naming_what_failed(fake_time):
+    limiter = make(fake_time, max_tries=6, backoff_base=0.001)
+    fn = Scripted(*[Transient("503 Service Unavailable") for _i in range(10)])
     with pytest.raises(TransientError) as caught:
         limiter.call(fn, what="GET /groups/platform/projects page 7")
     assert not isinstance(caught.value, Transient)
@@ -379,13 +338,12 @@ def test_transient_failures_give_up_after_max_tries_naming_what_failed():
     assert fn.calls == 6
 
 
-def test_other_errors_pass_through_without_retry():
-    fake = FakeTime()
-    limiter = make(fake)
+def test_other_errors_pass_through_without_retry(fake_time):
+    limiter = make(fake_time)
     fn = Scripted(AuthError("bad credentials"))
     with pytest.raises(AuthError):
         limiter.call(fn)
-    assert fn.calls == 1 and fake.sleeps == []
+    assert fn.calls == 1 and fake_time.sleeps == []
 
 
 # ---- concurrency ----------------------------------------------------------------
@@ -395,12 +353,12 @@ def _run_threads(limiter, fn, threads=4, calls=5):
 
     def worker():
         try:
-            for _ in range(calls):
+            for _i in range(calls):
                 limiter.call(fn)
         except Exception as exc:  # surfaced below
             errors.append(exc)
 
-    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    pool = [threading.Thread(target=worker) for _i in range(threads)]
     for t in pool:
         t.start()
     for t in pool:
@@ -434,12 +392,11 @@ def test_max_concurrent_lets_that_many_calls_overlap():
     assert limiter.stats.calls == 6
 
 
-def test_calls_per_second_ceiling_uses_the_injected_clock():
-    fake = FakeTime()
-    limiter = make(fake, max_calls_per_second=2)
+def test_calls_per_second_ceiling_uses_the_injected_clock(fake_time):
+    limiter = make(fake_time, max_calls_per_second=2)
     stamps = []
-    for _ in range(7):
-        limiter.call(lambda: stamps.append(fake.clock()))
+    for _i in range(7):
+        limiter.call(lambda: stamps.append(fake_time.clock()))
     per_second = {}
     for stamp in stamps:
         per_second[int(stamp - T0)] = per_second.get(int(stamp - T0), 0) + 1
@@ -447,20 +404,18 @@ def test_calls_per_second_ceiling_uses_the_injected_clock():
     assert stamps[-1] - T0 >= 3
 
 
-def test_fractional_calls_per_second():
-    fake = FakeTime()
-    limiter = make(fake, max_calls_per_second=0.5)
+def test_fractional_calls_per_second(fake_time):
+    limiter = make(fake_time, max_calls_per_second=0.5)
     stamps = []
-    for _ in range(3):
-        limiter.call(lambda: stamps.append(fake.clock()))
+    for _i in range(3):
+        limiter.call(lambda: stamps.append(fake_time.clock()))
     assert stamps[1] - stamps[0] >= 2 and stamps[2] - stamps[1] >= 2
 
 
 # ---- stats, options, sharing ----------------------------------------------------
 
-def test_wait_records_are_bounded():
-    fake = FakeTime()
-    limiter = make(fake, max_wait_records=3)
+def test_wait_records_are_bounded(fake_time):
+    limiter = make(fake_time, max_wait_records=3)
     fn = Scripted(*[SecondaryLimit(retry_after=n + 1) for n in range(5)])
     limiter.call(fn)
     stats = limiter.stats
@@ -470,13 +425,12 @@ def test_wait_records_are_bounded():
     assert stats.as_dict()["retries"] == 5
 
 
-def test_broken_on_wait_callback_does_not_break_the_call():
-    fake = FakeTime()
+def test_broken_on_wait_callback_does_not_break_the_call(fake_time):
 
     def broken(seconds, reason):
         raise ValueError("display gone")
 
-    limiter = Limiter(clock=fake.clock, sleep=fake.sleep, on_wait=broken)
+    limiter = Limiter(clock=fake_time.clock, sleep=fake_time.sleep, on_wait=broken)
     assert limiter.call(Scripted(SecondaryLimit(retry_after=5)))[0] == "ok"
 
 
@@ -501,18 +455,16 @@ def test_shared_limiter_is_one_object_per_key():
     forget_shared_limiters()
 
 
-def test_primary_limit_without_a_reset_time_waits_the_minimum_then_gives_up():
-    fake = FakeTime()
-    limiter = make(fake, secondary_min_wait=7, primary_max_tries=2)
-    fn = Scripted(*[PrimaryLimit(reset_at=0.0, limit=None, resource="core") for _ in range(5)])
+def test_primary_limit_without_a_reset_time_waits_the_minimum_then_gives_up(fake_time):
+    limiter = make(fake_time, secondary_min_wait=7, primary_max_tries=2)
+    fn = Scripted(*[PrimaryLimit(reset_at=0.0, limit=None, resource="core") for _i in range(5)])
     with pytest.raises(RateLimitError, match="still used up"):
         limiter.call(fn)
-    assert fake.sleeps == [7, 7]
+    assert fake_time.sleeps == [7, 7]
 
 
-def test_gitlab_429_without_retry_after_waits_for_the_observed_reset():
-    fake = FakeTime()
-    limiter = make(fake, name="GitLab")
+def test_gitlab_429_without_retry_after_waits_for_the_observed_reset(fake_time):
+    limiter = make(fake_time, name="GitLab")
 
     def throttled():
         limiter.observe({"RateLimit-Limit": "600", "RateLimit-Remaining": "0",
@@ -520,14 +472,13 @@ def test_gitlab_429_without_retry_after_waits_for_the_observed_reset():
         raise SecondaryLimit(message="GitLab throttled GET /groups/x/projects (429 Retry later)")
 
     limiter.call(Scripted(throttled))
-    assert fake.sleeps == [26.0]
+    assert fake_time.sleeps == [26.0]
 
 
-def test_the_forges_count_overrides_our_own_within_a_window():
-    fake = FakeTime()
-    limiter = make(fake)
+def test_the_forges_count_overrides_our_own_within_a_window(fake_time):
+    limiter = make(fake_time)
     limiter.observe(github_headers(300, T0 + 600))
-    for _ in range(5):
+    for _i in range(5):
         limiter.call(Scripted())
     assert limiter.budget("core").remaining == 295       # counted locally meanwhile
     limiter.observe(github_headers(299, T0 + 600))       # the forge charged only one (304s are free)

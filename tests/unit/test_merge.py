@@ -99,7 +99,7 @@ def test_duplicates_foreign_matrices_and_files_that_are_not_reports(tmp_path):
     assert len(paths) == 7
     reports, notes = load_reports(paths)
     assert sorted(n.split(" ", 1)[1] for n in notes) == ["is not a bulk-clone report; left out",
-                                                           "is not a readable JSON report (JSONDecodeError); left out"]
+                                                         "is not a readable JSON report (JSONDecodeError); left out"]
     merged = merge(reports)
     assert merged["shards"]["count"] == 2 and merged["shards"]["duplicates"] == ["0/2"]
     assert merged["shards"]["missing"] == []

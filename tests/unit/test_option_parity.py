@@ -68,7 +68,7 @@ def test_module_documentation_matches_the_table(door):
 
 def test_generated_doors_are_up_to_date():
     run = subprocess.run([sys.executable, str(ROOT / "tools" / "gen_doors.py"), "--check"], capture_output=True,
-                         text=True, cwd=str(ROOT))
+                         text=True, cwd=str(ROOT), check=False)
     assert run.returncode == 0, "run `python tools/gen_doors.py`:\n" + run.stdout + run.stderr
 
 

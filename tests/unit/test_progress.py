@@ -14,7 +14,7 @@ import threading
 import pytest
 
 from bulk_clone_engine.progress import (
-    LineLogger, Progress, ProgressFileWriter, ProgressSnapshot, format_duration, 
+    LineLogger, Progress, ProgressFileWriter, ProgressSnapshot, format_duration,
     render_line,
 )
 from bulk_clone_engine.repo import Repo
@@ -73,7 +73,7 @@ def test_rate_is_a_moving_window_and_gives_an_eta():
     progress.planned(1000)
     progress.listing_done()
     for second in range(10):
-        for _ in range(10):
+        for _i in range(10):
             progress.done("acme/r%d" % second)
         clock.now += 1
     snap = progress.current()
@@ -86,7 +86,7 @@ def test_rate_is_a_moving_window_and_gives_an_eta():
     assert stalled.rate == 0.0 and stalled.eta_seconds is None
     assert render_line(stalled) == "100/1,000 repos (10.0%)"
     # Work resumes: only the recent finishes count.
-    for _ in range(30):
+    for _i in range(30):
         progress.done("acme/late")
     clock.now += 1
     assert progress.current().rate == pytest.approx(1.0)
@@ -314,8 +314,8 @@ def test_every_renderer_shows_the_forges_total_rate_and_eta_from_the_first_line(
         progress.done("acme/%d" % n, "cloned")           # t=5: the second line is due
     assert lines[-1] == "5/~224 repos (2.2%), 1.0/s, ETA 3m39s"
     assert read_json(str(path))["eta_seconds"] == 219.0
-    bar = _bar_text(progress.current())
-    assert "6/~224 repos 2.7%" in bar and "1.0/s" in bar and "ETA 3m38s" in bar
+    drawn = _bar_text(progress.current())
+    assert "6/~224 repos 2.7%" in drawn and "1.0/s" in drawn and "ETA 3m38s" in drawn
 
     progress.listing_done(230)                             # the listing's exact count replaces the forge's
     snap = progress.current()
@@ -336,9 +336,9 @@ def test_the_bar_shows_the_repositories_in_flight_with_their_bytes_and_failures(
         clock.now += 1
     progress.received("acme/big", 5 * 1024 * 1024)
     progress.failed("acme/d", "not found")
-    bar = _bar_text(progress.current())
-    assert "1 failed" in bar
-    assert re.search(r"↓ acme/big\s+5\.0 MiB\s+6s", bar), bar      # longest first, with its bytes
-    assert "acme/small" in bar and "+ 1 more in flight" in bar      # four shown, the fifth counted
+    drawn = _bar_text(progress.current())
+    assert "1 failed" in drawn
+    assert re.search(r"↓ acme/big\s+5\.0 MiB\s+6s", drawn), drawn      # longest first, with its bytes
+    assert "acme/small" in drawn and "+ 1 more in flight" in drawn      # four shown, the fifth counted
     # Progress lines name only the slow ones (past SLOW_AFTER_SECONDS): none yet.
     assert "running" not in render_line(progress.current())
