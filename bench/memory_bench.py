@@ -240,9 +240,9 @@ def run(forge: Any, workdir: str, token: str, sizes: List[int], clone_limit: int
                     row = run_door(door, forge.github_api, owner, where, check, env, workdir, code_root)
                     row.update(size=size, door=door, code=code, mode=mode)
                     rows.append(row)
+                    failed = " - FAILED " + row["error"] if row["error"] else ""
                     log("memory %d %s, %s: %.1f MB, %.1f s %s%s" % (size, tag.strip(), mode, row["rss_mb"],
-                                                                     row["seconds"], row["counts"] or "",
-                                                                     " - FAILED " + row["error"] if row["error"] else ""))
+                                                                    row["seconds"], row["counts"] or "", failed))
 
                 measure(MODES[0], True)
                 forge.reset_rate_limits()
