@@ -136,16 +136,31 @@ def run_door(door: str, api_url: str, owner: str, dest: str, check: bool, env: D
             "cpu_seconds": round(run.cpu, 2), "counts": counts, "error": error}
 
 
-def seed_journal(api_url: str, owner: str, dest: str, token: str) -> Dict[str, Any]:
+def seed_journal_in_child(api_url: str, owner: str, dest: str, env: Dict[str, str]) -> Dict[str, Any]:
+    """seed_journal() in a process of its own.
+
+    Why: a child's peak RSS as wait4 reports it includes the parent's when the
+    child was spawned (Linux records the pre-exec image's high-water mark, and
+    subprocess uses vfork), so the bench process must never grow by listing
+    100,000 repositories itself, or every door measured after it would show
+    the bench's peak instead of its own."""
+    code = ("import json, sys; from bench.memory_bench import seed_journal; "
+            "print(json.dumps(seed_journal(*sys.argv[1:])))")
+    run = run_process([sys.executable, "-c", code, api_url, owner, dest], env)
+    if run.returncode != 0:
+        raise RuntimeError("seeding the journal failed: %s" % run.stderr[-500:])
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def seed_journal(api_url: str, owner: str, dest: str) -> Dict[str, Any]:
     """What a first clone of the owner leaves behind, without git: one journal
     line per selected repository (our listing's marker, the default path) and an
-    empty .git folder where the clone would be."""
+    empty .git folder where the clone would be (token from BULK_CLONE_TOKEN)."""
     from bulk_clone_engine.job import build_job
     from bulk_clone_engine.journal import Journal
     from bulk_clone_engine.layout import render_path
     from bulk_clone_engine.listing import make_listing
 
-    os.environ["BULK_CLONE_TOKEN"] = token
     spec = build_job({"api_url": api_url, "owners": [owner], "dest": dest})
     journal = Journal.open(spec.sync.journal_path)
     seeded = 0
@@ -160,6 +175,16 @@ def seed_journal(api_url: str, owner: str, dest: str, token: str) -> Dict[str, A
     finally:
         journal.close()
     return {"seeded": seeded, "journal": spec.sync.journal_path}
+
+
+def journal_figures_in_child(journal_path: str, workdir: str, env: Dict[str, str]) -> Dict[str, Any]:
+    """journal_figures() in a process of its own (see seed_journal_in_child)."""
+    code = ("import json, sys, os; from bench.memory_bench import journal_figures; "
+            "print(json.dumps(journal_figures(sys.argv[1], sys.argv[2], dict(os.environ))))")
+    run = run_process([sys.executable, "-c", code, journal_path, workdir], env)
+    if run.returncode != 0:
+        return {"error": run.stderr[-500:]}
+    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def journal_figures(journal_path: str, workdir: str, env: Dict[str, str]) -> Dict[str, Any]:
@@ -246,12 +271,12 @@ def run(forge: Any, workdir: str, token: str, sizes: List[int], clone_limit: int
 
                 measure(MODES[0], True)
                 forge.reset_rate_limits()
-                seeded = seed_journal(forge.github_api, owner, dest, token)
+                seeded = seed_journal_in_child(forge.github_api, owner, dest, _door_env(env, REPO_ROOT, workdir))
                 measure(MODES[1], True)
                 measure(MODES[2], False)
                 if code == "ours" and door == "module" and size == max(sizes):
-                    journal = dict(journal_figures(seeded["journal"], workdir, _door_env(env, REPO_ROOT, workdir)),
-                                   size=size)
+                    journal = dict(journal_figures_in_child(seeded["journal"], workdir,
+                                                            _door_env(env, REPO_ROOT, workdir)), size=size)
                 shutil.rmtree(dest, ignore_errors=True)
                 if size <= clone_limit:
                     fresh = dest + "-clone"
