@@ -111,16 +111,19 @@ class LeftoverSweeper:
 
     def sweep(self, target: Path) -> None:
         parent = str(target.parent)
+        # Held during the sweep: a worker that reaches the same parent meanwhile
+        # waits, so that the sibling temp of its cross-device move
+        # (_move_into_place) can never be taken for a leftover.
         with self._lock:
             if parent in self._done:
                 return
             self._done.add(parent)
-        try:
-            entries = [e.path for e in os.scandir(parent) if e.name.startswith(".") and TEMP_MARKER in e.name]
-        except FileNotFoundError:
-            return
-        for path in entries:
-            shutil.rmtree(path, ignore_errors=True)
+            try:
+                entries = [e.path for e in os.scandir(parent) if e.name.startswith(".") and TEMP_MARKER in e.name]
+            except FileNotFoundError:
+                return
+            for path in entries:
+                shutil.rmtree(path, ignore_errors=True)
 
 
 def _clone_new(runner: GitRunner, target: Path, url: str, opts: SyncOptions, replace_empty_dir: bool,
