@@ -21,7 +21,7 @@ from bulk_clone_engine.outcome import Outcome
 from bulk_clone_engine.strategies import SyncOptions
 from bulk_clone_engine.sync import LeftoverSweeper, fresh_clone_head, sync_repo
 
-from tests.helpers_git import Upstream, git, git_home  # noqa: F401
+from tests.helpers_git import Upstream, git
 from bulk_clone_support import by_path, head_of, run  # noqa: E402
 
 
@@ -37,9 +37,8 @@ class CountingRunner(GitRunner):
         return super().run_once(args, cwd, env, on_progress)
 
 
-@pytest.fixture(autouse=True)
-def _hermetic(git_home):
-    return git_home
+# Every test runs git with a configuration of its own (tests/conftest.py).
+pytestmark = pytest.mark.usefixtures("git_home")
 
 
 @pytest.mark.parametrize("strategy", ["pull", "mirror"])
