@@ -25,7 +25,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
-from . import clone_bench, journal_timing, memory_bench, report, scenarios
+from . import clone_bench, journal_timing, listing_bench, memory_bench, report, scenarios
 from .measure import REPO_ROOT, hermetic_env
 
 DEFAULT_RESULTS = os.path.join(REPO_ROOT, "bench", "results", "latest.json")
@@ -48,7 +48,7 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--quick", action="store_true", help="sizes / 10: listing 100,1000; clone 100; sync 1000")
     parser.add_argument("--memory-sizes", default="1000,10000,100000",
                         help="peak RSS of the doors at these sizes (default 1000,10000,100000; bench/memory_bench.py)")
-    parser.add_argument("--skip", default="", help="comma list of listing,clone,sync,journal,memory to leave out")
+    parser.add_argument("--skip", default="", help="comma list of listing,resync,clone,sync,journal,memory to leave out")
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive PyGithub baseline")
     parser.add_argument("--results", default=DEFAULT_RESULTS, help="where to write the JSON (default %(default)s)")
     parser.add_argument("--workdir", default=None, help="scratch folder (default: a new temp folder)")
@@ -160,6 +160,10 @@ def run(args: argparse.Namespace, out=sys.stdout) -> Dict[str, Any]:
                 out.write("  %s: peak RSS %d -> %d repos: %.1f -> %.1f MB = %.3fx\n" % (
                     g["client"], g["small"], g["big"], g["rss_small"], g["rss_big"], g["ratio"]))
             out.write("\n")
+            out.flush()
+        if "listing" not in args.skipped and "resync" not in args.skipped:
+            data["listing_resync"] = listing_bench.section(forge, forge.token, args.listing, owners, workdir, log)
+            out.write(listing_bench.render(data["listing_resync"]) + "\n\n")
             out.flush()
         if "clone" not in args.skipped:
             clone = scenarios.timed(scenarios.first_clone, ctx, args.clone_size, rounds=args.clone_rounds)

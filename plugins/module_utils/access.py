@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Callable, Dict, FrozenSet, Optional, Tuple, Union
 
 from .gitrunner import GitRunner, origin_of, url_origin, withheld_note
+from .lfs import skip_settings
 
 TokenSource = Union[str, Callable[[], Optional[str]], None]
 
@@ -65,13 +66,17 @@ class RunnerPool:
             runner = self._runners.get(key)
             if runner is None:
                 s = self.settings
+                lfs_env, lfs_config = skip_settings()
                 runner = GitRunner(timeout=s.timeout, token=self.token if credential else None,
                                    origin=origin if credential else None, username=self.username,
                                    auth_header_for=self.header, tries=s.tries, backoff_base=s.backoff_base,
-                                   stall_timeout=s.stall_timeout)
+                                   stall_timeout=s.stall_timeout,
+                                   # LFS smudge skipped in every git process (lfs.py)
+                                   extra_env=lfs_env, config=lfs_config)
                 self._runners[key] = runner
         return runner, note
 
     def plain(self) -> GitRunner:
         """A runner for local git work (inspecting a clone): no credential at all."""
-        return GitRunner(timeout=self.settings.timeout)
+        lfs_env, lfs_config = skip_settings()
+        return GitRunner(timeout=self.settings.timeout, extra_env=lfs_env, config=lfs_config)

@@ -32,7 +32,9 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Set, Tuple
 
 from .config import ForgeConfig, OwnerRef, build_forge_config, build_owners, url_credentials
-from .errors import AuthError, BulkCloneError, ConfigError, NotFoundError, StateError
+from .errors import AuthError, BulkCloneError, ConfigError, Interrupted, NotFoundError, StateError
+from .extras import GIST_KINDS, WIKI, sync_wiki, wiki_of
+from .lfs import check_git_lfs
 from .gitprocess import GitInterrupted
 from .access import RunnerPool, RunnerSettings
 from .gitrunner import allow_git_again, terminate_all_git
@@ -40,6 +42,7 @@ from .idset import IdSet
 from .journal import Entry, Journal, default_path
 from .layout import RESERVED_PREFIX, PathError, render_path, resolve, validate_template
 from .listing import Listing, make_listing
+from .listing_cache import ListingCache, cache_dir_for
 from .lock import DestLock
 from .credentials import read_token_file, run_token_command, without_token_hint
 from .options import (BULK_CLONE, BY_NAME, MUTUALLY_EXCLUSIVE, OPTIONS, ORG_REPOS, PROTOCOLS, RETURN_REPOS,
@@ -85,6 +88,10 @@ class SyncSettings:
     git_tries: int
     git_backoff_base: float
     gitlab_granularity: float
+    full_listing_interval: float = 86400.0
+    wikis: bool = False
+    gists: bool = False
+    gists_path_template: str = "{owner}/gists/{name}"
 
     @property
     def strategy(self) -> str:
@@ -187,12 +194,28 @@ def build_job(values: Mapping[str, Any], door: str = BULK_CLONE, check_mode: boo
         max_calls_per_second=v.get("max_calls_per_second"), validate_certs=v.get("validate_certs", True),
         timeout=v.get("timeout"), per_page=v.get("per_page"), secondary_min_wait=v.get("secondary_min_wait"),
         max_tries=v.get("max_tries"), retry_base=v.get("retry_base"))
+    if sync is not None:
+        _check_extras(forge.provider, sync)
     owners = build_owners(forge.provider, v.get("owners") or [], v.get("owner_kind"))
     selection = compile_selection(**{o.name: v.get(o.name) for o in at(ORG_REPOS) if o.group == "selection"})
     secrets = tuple(s for s in (forge.token, forge.app_private_key, push.token if push else None) if s)
     return JobSpec(forge=forge, owners=owners, selection=selection, sync=sync, push=push,
                    summary_template=v.get("summary_template") if sync else None, diff=diff, shard=v.get("shard"),
                    fields=tuple(v.get("fields") or ()), secrets=secrets)
+
+
+# Which forges have each extra (extras.py); Bitbucket's wikis and snippets are not cloned.
+WIKI_PROVIDERS = ("github", "gitlab", "gitea")
+GIST_PROVIDERS = ("github", "gitlab")
+
+
+def _check_extras(provider: str, sync: SyncSettings) -> None:
+    if sync.wikis and provider not in WIKI_PROVIDERS:
+        raise ConfigError("wikis works with provider %s, not %s: remove wikis or choose another provider"
+                          % (", ".join(WIKI_PROVIDERS), provider))
+    if sync.gists and provider not in GIST_PROVIDERS:
+        raise ConfigError("gists works with provider github (gists) or gitlab (snippets), not %s: remove gists"
+                          % provider)
 
 
 def _at_least_one_second(name: str, value: Any) -> float:
@@ -226,8 +249,14 @@ def build_sync_settings(v: Mapping[str, Any], check_mode: bool) -> SyncSettings:
     if lock_timeout < 0:
         raise ConfigError("lock_timeout must be 0 or more seconds, not %r" % v.get("lock_timeout"))
     opts = SyncOptions(strategy=v["strategy"], depth=v.get("depth"), filter=v.get("filter"),
-                       branch=v.get("branch"), submodules=bool(v.get("submodules")), force=bool(v.get("force")))
+                       branch=v.get("branch"), submodules=bool(v.get("submodules")), force=bool(v.get("force")),
+                       lfs=bool(v.get("lfs")))
     validate_template(v.get("path_template") or "")
+    if v.get("gists"):
+        try:
+            validate_template(v.get("gists_path_template") or "")
+        except ConfigError as exc:
+            raise ConfigError(str(exc).replace("path_template", "gists_path_template", 1)) from None
     settings = SyncSettings(
         dest=dest, options=opts, path_template=v["path_template"], concurrency=concurrency,
         protocol=v["protocol"], state_file=v.get("state_file") or None, max_failures=max_failures,
@@ -237,9 +266,19 @@ def build_sync_settings(v: Mapping[str, Any], check_mode: bool) -> SyncSettings:
         git_hosts=tuple(v.get("git_hosts") or ()), lock_timeout=lock_timeout,
         stall_timeout=_at_least_one_second("stall_timeout", v.get("stall_timeout")),
         git_timeout=float(v.get("git_timeout")), git_tries=int(v.get("git_tries")),
-        git_backoff_base=float(v.get("git_backoff_base")), gitlab_granularity=float(v.get("gitlab_granularity")))
+        git_backoff_base=float(v.get("git_backoff_base")), gitlab_granularity=float(v.get("gitlab_granularity")),
+        wikis=bool(v.get("wikis")), gists=bool(v.get("gists")),
+        gists_path_template=v.get("gists_path_template") or "{owner}/gists/{name}",
+        full_listing_interval=_full_listing_interval(v.get("full_listing_interval")))
     _check_dest(settings)
     return settings
+
+
+def _full_listing_interval(value: Any) -> float:
+    seconds = 86400.0 if value is None else float(value)
+    if seconds < 0:
+        raise ConfigError("full_listing_interval must be 0 or more seconds, not %r" % (value,))
+    return seconds
 
 
 def _check_dest(settings: SyncSettings) -> None:
@@ -298,11 +337,20 @@ class Hooks:
         self.interrupt.set()
 
 
+def known_git_hosts(forge: ForgeConfig) -> Tuple[str, ...]:
+    """Git hosts that belong to the forge besides its own: github.com's gists
+    live on gist.github.com (GitHub Enterprise Server serves them on its own
+    host, under /gist/). docs/forge-wire.md, "Gists and snippets"."""
+    if forge.provider == "github" and forge.host == "github.com":
+        return ("gist.github.com",)
+    return ()
+
+
 def forge_pool(forge: ForgeConfig, auth: Any, settings: SyncSettings) -> RunnerPool:
     """Credentials only for the forge's own git origin (github.com for api.github.com,
     the API's host otherwise) and the hosts the user names in git_hosts."""
     scheme = forge.api_url.split("://", 1)[0]
-    trusted = RunnerPool.origins(scheme, (forge.host,) + tuple(settings.git_hosts))
+    trusted = RunnerPool.origins(scheme, (forge.host,) + known_git_hosts(forge) + tuple(settings.git_hosts))
     return RunnerPool(auth.token, auth.username, trusted,
                       RunnerSettings(settings.git_timeout, settings.git_tries, settings.git_backoff_base,
                                      settings.stall_timeout),
@@ -382,12 +430,14 @@ class _Run:
         self._journal_broken = False
         self.access = forge_pool(spec.forge, listing.provider.git_auth(), self.s)
         self._work: "queue.Queue[Any]" = queue.Queue(maxsize=max(2, self.s.concurrency * 2))
-        # What the planner saw, for _handle_gone: ids (16 bytes each, idset.py) and
+        # What the planner saw, for _handle_gone: ids (8 bytes each, idset.py) and
         # the few "provider:host" prefixes of their keys, not 10^5 key strings.
         self._seen = IdSet()
         self._seen_prefixes: Set[str] = set()
+        self._seen_extras: Set[str] = set()
         self._planner_error: Optional[BaseException] = None
         self._sweeper = LeftoverSweeper()
+        self.gone_pending = 0
         self._started = time.monotonic()
 
     # --- plan ---------------------------------------------------------------------------
@@ -404,7 +454,7 @@ class _Run:
             return False
         if not self.s.options.plan.touches_existing:
             return True
-        if entry.strategy != self.s.strategy or not repo.marker or entry.marker != repo.marker:
+        if entry.strategy != self._journal_strategy or not repo.marker or entry.marker != repo.marker:
             return False
         if repo.provider == "gitlab":
             marker_at, synced_at = _epoch(repo.marker), _epoch(entry.ts or "")
@@ -416,14 +466,18 @@ class _Run:
         """The planner thread: list, select, plan; real work goes to the queue.
         At the end (however it ends) one None per worker tells them to stop."""
         try:
-            for repo in self.listing:
+            for repo in self._items():
                 if self._stopping():
                     return
-                self._seen.add(repo.id)
-                self._seen_prefixes.add(repo.key.rpartition(":")[0])
+                if repo.kind == "repo":
+                    self._seen.add(repo.id)
+                    self._seen_prefixes.add(repo.key.rpartition(":")[0])
+                else:
+                    self._seen_extras.add(repo.key)      # wikis, gists, snippets: off by default
                 self.progress.planned()
                 try:
-                    rel = render_path(self.s.path_template, repo)
+                    rel = render_path(self.s.gists_path_template if repo.kind in GIST_KINDS else self.s.path_template,
+                                      repo)
                 except PathError as exc:
                     self._finish(repo, "", SyncResult(Outcome.FAILED, None, str(exc)))
                     continue
@@ -453,6 +507,37 @@ class _Run:
                         break
                     except queue.Full:
                         continue
+
+    def _items(self) -> Iterator[Repo]:
+        """The listing, each repository followed by its extras (its wiki, its
+        GitLab snippets), then each owner's gists (extras.py). Gists and
+        snippets are sharded by their own path; a wiki follows its repository."""
+        provider = self.listing.provider
+        shard = self.spec.selection.shard
+        seen: Set[str] = set()
+
+        def fresh(item: Repo) -> bool:
+            if item.key in seen or (shard is not None and not shard.owns(item.full_path)):
+                return False
+            seen.add(item.key)
+            return True
+        for repo in self.listing:
+            yield repo
+            if self.s.wikis:
+                wiki = wiki_of(repo)
+                if wiki is not None:
+                    yield wiki
+            if self.s.gists:
+                for item in provider.repo_gists(repo):
+                    if fresh(item):
+                        yield item
+        if self.s.gists:
+            for owner in self.spec.owners:
+                if self._stopping():
+                    return
+                for item in provider.gists(owner):
+                    if fresh(item):
+                        yield item
 
     def _hand_over(self, repo: Repo, rel: str) -> None:
         """Queue real work; a full queue pauses the listing (backpressure) until a worker is free."""
@@ -495,8 +580,11 @@ class _Run:
             runner, note = self.access.runner_for(url)
             target = resolve(self.s.dest, rel, repo.full_path)
             with runner.reporting_progress(lambda count: self.progress.received(repo, received.add(count))):
-                result = sync_repo(runner, target, url, repo.default_branch, self.s.options,
-                                   temp_dir=self.s.temp_dir, sweeper=self._sweeper)
+                if repo.kind == WIKI:
+                    result = sync_wiki(runner, target, url, self.s.options, temp_dir=self.s.temp_dir)
+                else:
+                    result = sync_repo(runner, target, url, repo.default_branch, self.s.options,
+                                       temp_dir=self.s.temp_dir, sweeper=self._sweeper)
         except GitInterrupted:
             result = SyncResult(Outcome.FAILED, None, INTERRUPTED + "; a re-run starts it again")
         except BulkCloneError as exc:   # PathError included: a name that would leave dest
@@ -535,6 +623,13 @@ class _Run:
             return None
         return entry.path if os.path.lexists(os.path.join(self.s.dest, *entry.path.split("/"))) else None
 
+    @property
+    def _journal_strategy(self) -> str:
+        """The strategy as the journal records it: "pull+lfs" with lfs, so that
+        turning lfs on syncs (and pulls the LFS files of) clones whose marker
+        did not move."""
+        return self.s.strategy + ("+lfs" if self.s.options.lfs else "")
+
     def _record(self, repo: Repo, rel: str, result: SyncResult, journal: Journal) -> None:
         entry = journal.get(repo.key)
         if result.outcome in (Outcome.CLONED, Outcome.UPDATED) or (
@@ -549,7 +644,7 @@ class _Run:
         if self._journal_broken:
             raise StateError("an earlier write failed")
         journal.record(repo.key, head=result.head, path=rel, full_path=repo.full_path, marker=marker,
-                       strategy=self.s.strategy, outcome=outcome)
+                       strategy=self._journal_strategy, outcome=outcome)
 
     def _stop(self, why: str) -> None:
         with self._lock:
@@ -607,6 +702,11 @@ class _Run:
             self.report.open_sink()
             try:
                 self._run(journal)
+                if not self.s.check_mode:
+                    # What the next run may skip asking for (docs/architecture.md, "Conditional listing").
+                    self.listing.finish(clean=bool(self.report.complete_listing) and not self.report.failed_count
+                                        and not self.report.interrupted and self.report.fatal is None,
+                                        gone=self.gone_pending > 0)
             finally:
                 if journal is not None:
                     journal.close()
@@ -631,6 +731,7 @@ class _Run:
                 self.s.journal_path, exc.strerror or exc, _journal_hint(exc))) from None
 
     def _run(self, journal: Optional[Journal]) -> None:
+        self._expect_total()
         threads: List[threading.Thread] = []
         if not self.s.check_mode:
             for index in range(self.s.concurrency):
@@ -651,7 +752,8 @@ class _Run:
             raise self._planner_error
         if self.report.fatal is not None or self.hooks.interrupt.is_set():
             self.report.complete_listing = False
-        if self.report.complete_listing and journal is not None:
+        if self.report.complete_listing and journal is not None and self.listing.full:
+            # Only a full listing can tell what is gone (a changed-first one lists what moved).
             self._handle_gone(journal)
             if not self.s.check_mode:
                 try:
@@ -661,6 +763,19 @@ class _Run:
                     # and the next run reads them as they are.
                     self.report.warn("the state journal %s was not compacted (%s); it stays valid and the next "
                                      "run tries again" % (self.s.journal_path, exc.strerror or exc))
+
+    def _expect_total(self) -> None:
+        """The forge's repository count before the first progress line, so
+        every door shows done/total and an ETA from the start (the request
+        that finds an owner tells it; the listing reuses what it opened)."""
+        try:
+            expected = self.listing.open_owners()
+        except Interrupted:
+            if not self.hooks.interrupt.is_set():
+                raise
+            return
+        if expected is not None:
+            self.progress.expect(expected)
 
     def _interrupt(self, planner: threading.Thread, threads: List[threading.Thread]) -> None:
         """Stop starting work, end the git processes, let the workers record what finished."""
@@ -687,9 +802,26 @@ class _Run:
         return any(path.startswith(o.name.lower().strip("/") + "/") for o in self.spec.owners)
 
     def _planned(self, key: str) -> bool:
-        """Whether this run's listing selected the repository of a journal key."""
+        """Whether this run's listing selected the repository (or extra) of a journal key."""
         prefix, _sep, repo_id = key.rpartition(":")
-        return prefix in self._seen_prefixes and repo_id.isdigit() and int(repo_id) in self._seen
+        if repo_id.isdigit():
+            return prefix in self._seen_prefixes and int(repo_id) in self._seen
+        return key in self._seen_extras
+
+    def _extra_kept(self, key: str, extra_id: str) -> Optional[str]:
+        """Why an extra's journal entry (wiki-42, gist-abc, snippet-7) is kept
+        although this run did not sync it, or None when it is gone upstream."""
+        kind, _sep, ref = extra_id.partition("-")
+        if kind == WIKI:
+            if not self.s.wikis:
+                return "wikis is off in this run, kept"
+            parent = "%s:%s" % (key.rpartition(":")[0], ref)
+            if ref.isdigit() and not self._planned(parent):
+                return "its repository was not selected, kept" if self.listing.saw(int(ref)) else None
+            return None
+        if kind in GIST_KINDS and not self.s.gists:
+            return "gists is off in this run, kept"
+        return None
 
     def _handle_gone(self, journal: Journal) -> None:
         """Journal entries this run did not sync: confirmed gone, or merely not selected."""
@@ -701,12 +833,17 @@ class _Run:
             if not self._owned_by_this_run(key, entry.full_path):
                 info.update(action="kept", reason="not in this run's owners, kept")
                 self.report.add_gone(info)
+            elif not repo_id.isdigit() and self._extra_kept(key, repo_id):
+                info.update(action="kept", reason=self._extra_kept(key, repo_id))
+                self.report.add_gone(info)
             elif repo_id.isdigit() and self.listing.saw(int(repo_id)):
                 info.update(action="kept", reason="not selected, kept")
                 self.report.add_gone(info)
             else:
                 candidates.append((key, entry, info))
         prune = self.s.prune
+        # Confirmed gone and still in the journal after this: a prune run must list in full.
+        self.gone_pending = len(candidates)
         if not candidates:
             return
         if not prune.enabled or self.s.check_mode:
@@ -726,6 +863,7 @@ class _Run:
         for key, entry, info in candidates:
             if not entry.path:
                 journal.forget(key)
+                self.gone_pending -= 1
                 info.update(action="forgotten", reason="gone from the forge; it had no clone")
                 self.report.add_gone(info)
                 continue
@@ -735,6 +873,7 @@ class _Run:
                 info["trash_path"] = result.trash_path
             if result.removed:
                 journal.forget(key)
+                self.gone_pending -= 1
             self.report.add_gone(info, pruned=result.removed)
 
 
@@ -743,15 +882,31 @@ def _listing_for(spec: JobSpec, hooks: Hooks) -> Listing:
                         interrupt=hooks.interrupt)
 
 
+def _listing_interval(spec: JobSpec) -> float:
+    """full_listing_interval, or 0 (every listing full) when each repository
+    brings an extra that has no marker of its own: its wiki, its GitLab
+    snippets (extras.py). They are asked on every run anyway (one ls-remote
+    or one request per repository), which outweighs the listing's pages."""
+    s = spec.sync
+    if s.wikis or (s.gists and spec.forge.provider == "gitlab"):
+        return 0.0
+    return s.full_listing_interval
+
+
 def run_job(spec: JobSpec, hooks: Optional[Hooks] = None) -> RunReport:
     """list -> select -> plan -> work -> record, for a JobSpec with sync settings."""
     hooks = hooks or Hooks()
     if spec.sync is None:
         raise ConfigError("this job lists only (org_repos); it has no dest to sync into")
     allow_git_again()     # a process that ran an interrupted job before may run another
+    if spec.sync.options.lfs:
+        check_git_lfs()   # before any request: its absence names the package
     if spec.sync.progress_file:
         hooks.progress.subscribe(ProgressFileWriter(spec.sync.progress_file))
     listing = _listing_for(spec, hooks)
+    if not spec.sync.check_mode:
+        listing.use_cache(ListingCache(cache_dir_for(spec.sync.journal_path)), _listing_interval(spec),
+                          prune=spec.sync.prune.enabled)
     pusher = None
     if spec.push is not None and not spec.sync.check_mode:
         pusher = PushMirror(spec.push, spec.sync.dest, spec.sync.journal_path)

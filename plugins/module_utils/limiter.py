@@ -13,9 +13,20 @@ of the process goes through. Providers wrap each call:
 
 and translate their client's exceptions into three signals raised from
 inside ``fn``: ``SecondaryLimit``, ``PrimaryLimit`` and ``Transient``. They
-feed response headers to ``observe()`` so the limiter knows the budget.
+feed response headers to ``observe()``, which reads them with the forge's
+own reader (providers/rate_headers.py, handed over as ``read_headers``):
+the limiter knows no header name, it only obeys what the reader says.
 
-Rules (each one is what the forges document, see FORGE_API.md 1.3, 1.4, 2.4):
+Why its own loop and not ``backoff.on_exception``: the delays are
+backoff's (``backoff.expo`` with ``backoff.full_jitter``) and so is the
+shape (max tries, a bound on the total time), but the decorator sleeps
+with ``time.sleep``, which a stop request cannot cut short; here every
+wait goes through the injected ``sleep`` (an Event wait at the doors, a
+fake clock in tests) and is shared by every thread for forge-wide pauses.
+The calls-per-second ceiling is ratelimit's ``limits``.
+
+Rules (each one is what the forges document, see docs/forge-wire.md,
+"Rate-limit headers"):
 
 * Pacing. While a resource's remaining budget is above a reserve (10 % of its
   limit, at least ``reserve_min`` calls) calls are not slowed at all. Below
@@ -34,7 +45,8 @@ Rules (each one is what the forges document, see FORGE_API.md 1.3, 1.4, 2.4):
   thread pauses, not only the one that was told. Gives up after
   ``secondary_max_tries`` hits.
 * Transient failures: exponential backoff with full jitter (``backoff``),
-  at most ``max_tries`` attempts, then ``errors.TransientError``.
+  at most ``max_tries`` attempts and at most ``max_time`` seconds since the
+  first, then ``errors.TransientError``.
 * No silent hang: any wait longer than ``max_wait`` raises instead, and each
   wait of a second or more is announced through ``on_wait(seconds, reason)``.
 """
@@ -49,7 +61,6 @@ import traceback
 from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, Callable, Deque, Dict, List, Mapping, Optional, Tuple
 
 from .errors import ConfigError, RateLimitError, TransientError
@@ -79,24 +90,10 @@ log = logging.getLogger(__name__)
 
 OnWait = Callable[[float, str], None]
 
-# A reset header below this is a number of seconds, not an epoch time: the
-# IETF RateLimit draft sends deltas, GitHub and GitLab send epoch seconds.
-_EPOCH_THRESHOLD = 1000000000.0
-
-# GitHub counts these resources per minute, all others per hour.
-_GITHUB_PER_MINUTE = frozenset(("search", "code_search", "code_scanning_upload"))
-
-_HIGHER_LIMIT_ADVICE = {
-    "github": "use a token with a higher limit (a GitHub App installation gets up to 12,500 requests/hour)",
-    "gitlab": "use a token with a higher limit (the GitLab administrator sets the user and IP rate limits)",
-    "bitbucket": "use a workspace access token (its limit grows with the workspace's paid seats, up to "
-                 "10,000 requests/hour)",
-}
-
-
 # --------------------------------------------------------------------------
 # Signals: providers raise these from inside the wrapped call.
 # --------------------------------------------------------------------------
+
 
 class SecondaryLimit(RateLimitError):
     """The forge asks to slow down (GitHub secondary limit, GitLab 429).
@@ -179,79 +176,6 @@ class LimiterStats:
         }
 
 
-# --------------------------------------------------------------------------
-# Header parsing (public: providers may want the same reading)
-# --------------------------------------------------------------------------
-
-def _to_int(value: Optional[str]) -> Optional[int]:
-    if value is None or value == "":
-        return None
-    try:
-        return int(float(value))
-    except ValueError:
-        return None
-
-
-def parse_reset(value: Optional[str], now: float) -> Optional[float]:
-    """Epoch seconds from a reset header (epoch or delta seconds)."""
-    if value is None or value == "":
-        return None
-    try:
-        number = float(value)
-    except ValueError:
-        return None
-    return number if number >= _EPOCH_THRESHOLD else now + number
-
-
-def parse_retry_after(value: Optional[str], now: float) -> Optional[float]:
-    """Seconds to wait from a Retry-After header: delta seconds or an HTTP
-    date (GitLab may send either)."""
-    if value is None or str(value).strip() == "":
-        return None
-    text = str(value).strip()
-    try:
-        return max(0.0, float(text))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when is None:
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, when.timestamp() - now)
-
-
-def budget_from_headers(headers: Mapping[str, str], now: float) -> Optional[Budget]:
-    """Read GitHub's or Bitbucket's ``x-ratelimit-*`` or GitLab's ``RateLimit-*`` headers."""
-    lower = {str(k).lower(): str(v).strip() for k, v in headers.items()}
-    if "x-ratelimit-remaining" in lower or "x-ratelimit-limit" in lower:
-        resource = lower.get("x-ratelimit-resource") or "core"
-        return Budget(
-            near_limit=lower.get("x-ratelimit-nearlimit", "").lower() == "true",
-            resource=resource,
-            limit=_to_int(lower.get("x-ratelimit-limit")),
-            remaining=_to_int(lower.get("x-ratelimit-remaining")),
-            used=_to_int(lower.get("x-ratelimit-used")),
-            reset_at=parse_reset(lower.get("x-ratelimit-reset"), now),
-            window="minute" if resource in _GITHUB_PER_MINUTE else "hour",
-            observed_at=now,
-        )
-    if "ratelimit-remaining" in lower or "ratelimit-limit" in lower:
-        return Budget(
-            resource=lower.get("ratelimit-name") or "api",
-            limit=_to_int(lower.get("ratelimit-limit")),
-            remaining=_to_int(lower.get("ratelimit-remaining")),
-            used=_to_int(lower.get("ratelimit-observed")),
-            reset_at=parse_reset(lower.get("ratelimit-reset"), now),
-            window="minute",
-            observed_at=now,
-        )
-    return None
-
-
 def _iso(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -265,6 +189,10 @@ class Limiter:
 
     def __init__(self, name: str = "GitHub", *,
                  max_concurrent: int = 1,
+                 read_headers: Optional[Callable[[Mapping[str, str], float], Any]] = None,
+                 default_window: str = "hour",
+                 advice: str = "use a token with a higher limit",
+                 max_time: Optional[float] = None,
                  max_calls_per_second: Optional[float] = None,
                  max_wait: float = 900.0,
                  max_tries: int = 6,
@@ -294,6 +222,10 @@ class Limiter:
             _check_positive("max_calls_per_second", max_calls_per_second)
 
         self.name = name
+        self.read_headers = read_headers
+        self.default_window = default_window
+        self.advice = advice
+        self.max_time = None if max_time is None else float(max_time)
         self.max_wait = float(max_wait)
         self.max_tries = int(max_tries)
         self.backoff_base = float(backoff_base)
@@ -337,24 +269,20 @@ class Limiter:
                                 waited_seconds=self._waited, waits=list(self._waits),
                                 budgets=dict(self._budgets))
 
-    def budget(self, resource: Optional[str] = None) -> Optional[Budget]:
-        with self._lock:
-            return self._budgets.get(resource or self._last_resource or "")
-
     def observe(self, headers: Mapping[str, str], now: Optional[float] = None) -> Optional[Budget]:
-        """Learn the budget (and any Retry-After) from a response's headers."""
+        """Learn the budget (and any Retry-After) from a response's headers,
+        as the forge's reader reads them."""
+        if self.read_headers is None or not headers:
+            return None
         now = self._clock() if now is None else now
-        lower = {str(k).lower(): v for k, v in headers.items()}
-        observed = budget_from_headers(headers, now)
+        word = self.read_headers(headers, now)
         with self._lock:
-            if "retry-after" in lower:
-                seconds = parse_retry_after(lower["retry-after"], now)
-                if seconds is not None:
-                    self._retry_after = (seconds, now)
-            if observed is None:
+            if word.retry_after is not None:
+                self._retry_after = (word.retry_after, now)
+            if word.budget is None:
                 return None
-            self._remember(observed)
-            return self._budgets[observed.resource]
+            self._remember(word.budget)
+            return self._budgets[word.budget.resource]
 
     def call(self, fn: Callable[..., Any], *args: Any, what: str = "API call",
              resource: Optional[str] = None, **kwargs: Any) -> Any:
@@ -367,6 +295,7 @@ class Limiter:
         secondary_delays = None
         transient_tries = secondary_hits = primary_hits = 0
         attempt = 0
+        first_try = self._clock()
         while True:
             self._wait_for_turn(what, resource)
             attempt_started = self._clock()
@@ -394,7 +323,8 @@ class Limiter:
                 self._on_secondary(signal, secondary_hits, secondary_delays, attempt_started, what)
             else:
                 transient_tries += 1
-                if transient_tries >= self.max_tries:
+                out_of_time = self.max_time is not None and self._clock() - first_try >= self.max_time
+                if transient_tries >= self.max_tries or out_of_time:
                     raise TransientError(
                         "%s failed %d times in a row (last: %s); the %s API or the network is "
                         "unwell - check api_url and the network, or run again later (a rerun resumes)"
@@ -616,13 +546,11 @@ class Limiter:
         return name
 
     def _default_window(self, resource: str) -> str:
-        if self.name.lower() == "gitlab" or resource in _GITHUB_PER_MINUTE:
-            return "minute"
-        return "hour"
+        return self.default_window
 
     def _primary_message(self, budget: Budget, wait: float, what: str, waited_resets: int = 0) -> str:
         reset_at = budget.reset_at if budget.reset_at is not None else self._clock() + wait
-        advice = _HIGHER_LIMIT_ADVICE.get(self.name.lower(), "use a token with a higher limit")
+        advice = self.advice
         if waited_resets:
             # The forge's clock and ours disagree, or another client spends
             # the same token: waiting again would not help.
@@ -650,31 +578,3 @@ def _check_positive(name: str, value: Any, integer: bool = False) -> None:
     if not ok:
         raise ConfigError("%s: %r is not allowed; expected a %s greater than 0"
                           % (name, value, "whole number" if integer else "number"))
-
-
-# --------------------------------------------------------------------------
-# One limiter per forge per process
-# --------------------------------------------------------------------------
-
-_SHARED: Dict[str, Limiter] = {}
-_SHARED_LOCK = threading.Lock()
-
-
-def shared_limiter(key: str, **options: Any) -> Limiter:
-    """The process-wide limiter for ``key`` (e.g. "github:api.github.com").
-
-    The first caller's options build it; later callers get the same object,
-    so every owner listed on one forge shares one budget and one pause.
-    """
-    with _SHARED_LOCK:
-        limiter = _SHARED.get(key)
-        if limiter is None:
-            limiter = Limiter(**options)
-            _SHARED[key] = limiter
-        return limiter
-
-
-def forget_shared_limiters() -> None:
-    """Drop every shared limiter (tests; a long-lived process switching tokens)."""
-    with _SHARED_LOCK:
-        _SHARED.clear()

@@ -12,6 +12,7 @@ list a repo once even when two owners overlap) and counters.
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple
@@ -20,7 +21,8 @@ from .config import ForgeConfig, OwnerRef
 from .errors import Interrupted
 from .idset import IdSet
 from .limiter import Limiter
-from .providers.base import Provider
+from .listing_cache import ListingCache, OwnerState
+from .providers.base import OwnerStream, Provider
 from .repo import Repo
 from .selection import Selection
 
@@ -53,15 +55,20 @@ def make_limiter(cfg: ForgeConfig, on_wait: Optional[Callable[[float, str], None
             if interrupt.wait(seconds):
                 raise Interrupted("interrupted while waiting for the forge's rate limit")
         extra["sleep"] = sleep
+    from .providers.rate_headers import PROFILES
+    profile = PROFILES[cfg.provider]
     return Limiter(
+        profile.name,
+        read_headers=profile.read,
+        default_window=profile.default_window,
+        advice=profile.advice,
+        max_concurrent=LISTING_WORKERS,
         max_wait=cfg.max_wait,
         secondary_min_wait=cfg.secondary_min_wait,
         max_tries=cfg.max_tries,
         backoff_base=cfg.retry_base,
         max_calls_per_second=cfg.max_calls_per_second,
         on_wait=on_wait,
-        name={"github": "GitHub", "gitlab": "GitLab", "gitea": "Gitea", "bitbucket": "Bitbucket",
-              "bitbucket_server": "Bitbucket Data Center"}[cfg.provider],
         **extra
     )
 
@@ -84,6 +91,15 @@ def make_provider(cfg: ForgeConfig, limiter: Optional[Limiter] = None) -> Provid
     return GiteaProvider(cfg, limiter)
 
 
+# Seconds the forge's clock may run behind ours (changed-first listing).
+CLOCK_MARGIN = 300.0
+
+# Pages read at once where the forge pages by number and told the total
+# (docs/architecture.md, "Listing pages at once"); every one still goes
+# through the limiter, whose max_concurrent this is.
+LISTING_WORKERS = 4
+
+
 @dataclass
 class ListingCounts:
     listed: int = 0
@@ -100,12 +116,121 @@ class Listing:
         self.owners = tuple(owners)
         self.selection = selection
         self.counts = ListingCounts()
-        self._seen = IdSet()          # 16 bytes per id, not ~70 (idset.py)
+        self._seen = IdSet()          # 8 bytes per id, not ~70 (idset.py)
+        self._opened: Dict[int, OwnerStream] = {}
         self.complete = False
+        self.expected: Optional[int] = None
+        self.cache: Optional[ListingCache] = None
+        self.full_listing_interval = 86400.0
+        self.prune = False
+        self.started_at = time.time()
+        self.modes: Dict[str, str] = {}             # owner key -> "full" | "changed"
+        self._counts: Dict[str, Optional[int]] = {}  # owner key -> the forge's count at opening
+        provider.listing_workers = LISTING_WORKERS
+        provider.at_once = self._at_once_ok
+
+    def _at_once_ok(self, owner: OwnerRef) -> bool:
+        """Pages read several at a time may miss a repository deleted while
+        they are read (a later one slides onto a page already read; the
+        one-at-a-time reverse walk cannot miss it). So only on an owner's
+        first listing into a dest: nothing is pruned after it (it is not taken
+        as full), and a repository missed that way changes the owner's count,
+        which makes the next run list in full (a deletion plus an addition
+        that keep the count: within full_listing_interval). org_repos and
+        check mode keep no cache and read one page at a time."""
+        if self.cache is None:
+            return False
+        key = self._owner_key(owner)
+        if key not in self.modes and not self.cache.owner(key).listed_at:
+            # A provider that does not plan (GitLab, Gitea): first listing all the same.
+            self._counts.setdefault(key, None)
+            self.modes[key] = "first"
+        return self.modes.get(key) == "first"
+
+    # ---- conditional, changed-first listing (docs/architecture.md, "Conditional listing") ----
+
+    def use_cache(self, cache: ListingCache, full_listing_interval: float, prune: bool = False) -> None:
+        """Keep ETags and pages beside the journal, and list only what changed
+        when the forge's count says nothing was added or removed, at least one
+        full listing every full_listing_interval seconds."""
+        self.cache = cache
+        self.full_listing_interval = float(full_listing_interval)
+        self.prune = prune
+        self.provider.cache = cache
+        self.provider.plan = self._plan
+
+    def _owner_key(self, owner: OwnerRef) -> str:
+        cfg = self.provider.cfg
+        return "%s %s %s:%s" % (cfg.provider, cfg.api_url, owner.kind, owner.name)
+
+    def _plan(self, owner: OwnerRef, count: Optional[int]) -> Optional[float]:
+        """The time (epoch s) to list changes since, or None for a full listing:
+        full unless the last run was clean, its full listing is younger than
+        full_listing_interval and the forge's count is the one it saw then."""
+        key = self._owner_key(owner)
+        self._counts[key] = count
+        state = self.cache.owner(key) if self.cache is not None else OwnerState()
+        fresh = self.started_at - state.full_at < self.full_listing_interval
+        if not state.listed_at and count is not None:
+            self.modes[key] = "first"
+            return None
+        # With prune on, repositories the last full listing found gone (and kept: prune off, local work)
+        # are acted on now, which needs a full listing.
+        if (count is None or state.count != count or not state.clean or not fresh or not state.listed_at
+                or (self.prune and state.gone)):
+            self.modes[key] = "full"
+            return None
+        self.modes[key] = "changed"
+        # A margin for the forge's clock running behind ours: a page more, never a push missed.
+        return state.listed_at - CLOCK_MARGIN
+
+    @property
+    def full(self) -> bool:
+        """Whether every owner was listed in full (what prune and gone-detection need)."""
+        return all(mode == "full" for mode in self.modes.values())
+
+    def finish(self, clean: bool, gone: bool = False) -> None:
+        """Remember, for the next run, what this listing saw. Only after the
+        listing went to its end; a full listing also resets the count and
+        the interval, and drops pages no longer part of any listing."""
+        cache = self.cache
+        if cache is None or not self.complete:
+            return
+        for key, mode in self.modes.items():
+            state = cache.owner(key)
+            state.listed_at = self.started_at
+            state.clean = clean
+            if mode in ("full", "first"):
+                state.count = self._counts.get(key)
+                state.full_at = self.started_at
+                state.gone = gone
+            cache.set_owner(key, state)
+        if self.modes and all(mode in ("full", "first") for mode in self.modes.values()):
+            cache.forget_untouched()
+        cache.save()
+
+    def open_owners(self) -> Optional[int]:
+        """Find every owner now and return how many repositories the forge
+        says they hold (None when no forge said). It costs nothing extra:
+        the request that finds an owner is the one that tells its count
+        (docs/forge-wire.md, "Totals before the listing"), and iterating
+        later reuses what was opened. With a shard, this run's share."""
+        total: Optional[int] = None
+        for index, owner in enumerate(self.owners):
+            stream = self._opened.get(index)
+            if stream is None:
+                stream = self._opened[index] = self.provider.open(owner)
+            if stream.total is not None:
+                total = (total or 0) + stream.total
+        shard = getattr(self.selection, "shard", None)
+        if total is not None and shard is not None and shard.count > 1:
+            total = -(-total // shard.count)
+        self.expected = total
+        return total
 
     def __iter__(self) -> Iterator[Repo]:
-        for owner in self.owners:
-            for repo in self.provider.iter_repos(owner):
+        for index, owner in enumerate(self.owners):
+            for repo in self.provider.iter_repos(owner, self._opened.pop(index, None)):
                 if repo.id in self._seen:
                     continue
                 self._seen.add(repo.id)
@@ -132,6 +257,10 @@ class Listing:
         return {
             "requests": self.provider.stats.requests,
             "pages": self.provider.stats.pages,
+            "bytes_listed": self.provider.stats.bytes,
+            "not_modified": self.provider.stats.not_modified,
+            "pages_at_once": self.provider.stats.pages_at_once,
+            "listing_modes": dict(sorted(self.modes.items())),
             "duplicates_dropped": self.provider.stats.duplicates,
             "retries": lim.retries,
             "seconds_waited": round(lim.waited_seconds, 3),

@@ -229,6 +229,16 @@ OPTIONS: Tuple[Option, ...] = (
     _o("push_to", "str", "URL template of a second remote each changed mirror is pushed to (strategy mirror)"),
     _o("push_token", "str", "token for push_to", secret=True),
     _o("push_username", "str", "user name sent with push_token", default="x-access-token"),
+    # --- extras beside the repositories (wikis, gists and snippets, LFS) ---------------
+    _o("wikis", "bool", "also clone each repository's wiki (GitHub, GitLab, Gitea) beside it as NAME.wiki; a wiki "
+                        "enabled but never written to is reported as no wiki", default=False),
+    _o("gists", "bool", "also clone gists (GitHub: a user's, or the token's own with owner_kind self) and snippets "
+                        "(GitLab: each listed project's, and the token user's personal ones)", default=False),
+    _o("gists_path_template", "str", "where each gist or snippet goes under dest ({name} is its id)",
+       default="{owner}/gists/{name}"),
+    _o("lfs", "bool", "fetch and check out Git LFS files after each clone or update (needs git-lfs); without it "
+                      "LFS files stay pointer files and the LFS server is never contacted", default=False),
+
     _o("git_timeout", "float", "seconds one git process may run", default=3600.0, doors=frozenset(),
        not_at={"*": _TUNING}),
     _o("git_tries", "int", "attempts of one git transfer", default=4, doors=frozenset(), not_at={"*": _TUNING}),
@@ -236,6 +246,9 @@ OPTIONS: Tuple[Option, ...] = (
        not_at={"*": _TUNING}),
     _o("gitlab_granularity", "float", "seconds by which GitLab's last_activity_at lags pushes", default=3600.0,
        doors=frozenset(), not_at={"*": _TUNING}),
+    _o("full_listing_interval", "float",
+       "seconds between full listings; in between, a re-sync lists only repositories pushed since the last run "
+       "when the forge's count is unchanged (0: always list in full)", default=86400.0),
 
     # --- what the console and the Action show --------------------------------------
     _o("check", "bool", "list and plan only; change nothing", default=False,

@@ -45,7 +45,8 @@ class Page(Generic[Item]):
 
     items: List[Item]
     next: Optional[Token] = None
-    raw_bytes: int = 0
+    raw_bytes: int = 0                  # the body's size on the wire, for the stream statistics
+    total: Optional[int] = None         # the listing's size, where the page tells it
 
 
 @dataclass
@@ -57,9 +58,6 @@ class PageStats:
     items: int = 0
     duplicates: int = 0
     bytes: int = 0
-
-    def as_dict(self) -> dict:
-        return {"pages": self.pages, "items": self.items, "duplicates": self.duplicates, "bytes": self.bytes}
 
 
 def _item_id(item: Any) -> Hashable:
@@ -252,8 +250,58 @@ class Paginator(Generic[Item]):
             put((_ERROR, exc))
 
 
-def stream(fetch: Callable[[Token], Page], first: Token, *,
-           key: Callable[[Any], Hashable] = _item_id, lookahead: int = 1) -> Iterator[Any]:
-    """The items of a paginated listing as a plain iterator (see Paginator);
-    use Paginator itself to read its stats."""
-    return iter(Paginator(fetch, first, key=key, lookahead=lookahead))
+class PagesAtOnce(Generic[Item]):
+    """The items of numbered pages fetched several at a time, in page order.
+
+    Why: when the forge has told the total, every page number is known
+    before the first one is read, so the pages need not wait for each other;
+    each still goes through the one limiter, which bounds how many are in
+    flight (its ``max_concurrent``) and paces them like any other call. The
+    reader gets the pages in the order given, whatever order they arrive in,
+    with at most ``window`` pages held; items are de-duplicated by ``key`` as
+    in Paginator. Leaving the loop early cancels what has not started.
+
+    Only for page-number listings of a known size: a keyset or cursor listing
+    learns its next token from the page before it and stays sequential.
+    """
+
+    def __init__(self, fetch_page: Callable[[int], Page], pages: List[int], *, workers: int = 4,
+                 key: Callable[[Any], Hashable] = _item_id, name: str = "listing") -> None:
+        self.stats = PageStats()
+        self._fetch = fetch_page
+        self._pages = list(pages)
+        self._workers = max(1, int(workers))
+        self._key = key
+        self._name = name
+
+    def __iter__(self) -> Iterator[Item]:
+        from collections import deque
+        from concurrent.futures import ThreadPoolExecutor
+        seen: Set[Hashable] = set()
+        pool = ThreadPoolExecutor(self._workers, thread_name_prefix="pages-%s" % self._name)
+        pending: "deque[Any]" = deque()
+        numbers = iter(self._pages)
+        try:
+            for number in numbers:
+                pending.append(pool.submit(self._fetch, number))
+                if len(pending) >= 2 * self._workers:
+                    break
+            while pending:
+                page = pending.popleft().result()
+                following = next(numbers, None)
+                if following is not None:
+                    pending.append(pool.submit(self._fetch, following))
+                self.stats.pages += 1
+                self.stats.bytes += page.raw_bytes or 0
+                for item in page.items:
+                    ident = self._key(item)
+                    if ident in seen:
+                        self.stats.duplicates += 1
+                        continue
+                    seen.add(ident)
+                    self.stats.items += 1
+                    yield item
+        finally:
+            for future in pending:
+                future.cancel()
+            pool.shutdown(wait=False)

@@ -39,18 +39,30 @@ class Repo:
     # where the forge has none (Bitbucket Data Center): then git is asked.
     # Opaque: only compared for equality.
     marker: str = ""
+    # Whether the forge says the repository's wiki is enabled (GitHub and
+    # Gitea has_wiki, GitLab wiki_access_level / wiki_enabled). Enabled is
+    # not created: a wiki never written to has no git repository yet.
+    wiki: bool = False
+    # What this record is: "repo", or an extra synced beside repositories
+    # (extras.py): "wiki" (NAME.wiki.git), "gist" (GitHub), "snippet" (GitLab).
+    kind: str = "repo"
+    # The extra's own identity: the repo id of a wiki, a gist's hex id, a snippet's id.
+    ref: str = ""
 
     @property
     def key(self) -> str:
-        """Stable identity across renames: provider, host and id."""
+        """Stable identity across renames: provider, host and id (an extra:
+        its kind and ref, e.g. github:github.com:wiki-42)."""
+        if self.kind != "repo":
+            return "%s:%s:%s-%s" % (self.provider, self.host, self.kind, self.ref or self.id)
         return "%s:%s:%d" % (self.provider, self.host, self.id)
 
     def as_dict(self, fields: Optional[Tuple[str, ...]] = None) -> Dict[str, Any]:
         data = asdict(self)
         data["topics"] = list(self.topics)
-        if fields:
-            return {k: data[k] for k in fields if k in data}
-        return data
+        return {k: data[k] for k in (fields or REPO_FIELDS) if k in data}
 
 
-REPO_FIELDS = tuple(Repo.__dataclass_fields__)
+# What org_repos_info returns: a repository's fields (kind and ref only
+# describe the extras a sync adds, extras.py).
+REPO_FIELDS = tuple(f for f in Repo.__dataclass_fields__ if f not in ("kind", "ref"))

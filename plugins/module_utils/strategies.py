@@ -39,6 +39,7 @@ class SyncOptions:
     branch: Optional[str] = None           # check out / follow this branch instead of the default
     submodules: bool = False               # clone --recurse-submodules; update them on pull/reset
     force: bool = False                    # reset even with local work (kept in stash + backup branch)
+    lfs: bool = False                      # fetch LFS objects after each clone or update (lfs.py)
 
     def __post_init__(self) -> None:
         if self.strategy not in STRATEGIES:

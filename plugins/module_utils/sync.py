@@ -25,6 +25,7 @@ from urllib.parse import urlsplit
 
 from .gitrunner import GitError, GitRunner
 from .layout import TEMP_MARKER
+from .lfs import fetch_lfs
 from .outcome import Outcome, SyncResult
 from .strategies import Hold, Strategy, SyncOptions
 from .worktree import Clone, Kind, inspect
@@ -45,7 +46,8 @@ def sync_repo(runner: GitRunner, path: Union[str, os.PathLike], url: str, defaul
     try:
         kind = inspect(target)
         if kind in (Kind.MISSING, Kind.EMPTY_DIR):
-            return _clone_new(runner, target, url, opts, kind == Kind.EMPTY_DIR, temp_dir, sweeper)
+            return _with_lfs(runner, target, opts, _clone_new(runner, target, url, opts, kind == Kind.EMPTY_DIR,
+                                                              temp_dir, sweeper))
         if kind == Kind.NOT_GIT:
             return SyncResult(Outcome.SKIPPED, None, "%s exists and is not a git repository; it was left alone "
                                                      "(move it away, or change path_template)" % target)
@@ -64,11 +66,20 @@ def sync_repo(runner: GitRunner, path: Union[str, os.PathLike], url: str, defaul
         if not strategy.touches_existing:
             return SyncResult(Outcome.UNCHANGED, clone.head(),
                               "already cloned (strategy %s leaves existing clones alone)" % strategy.name)
-        return _update(clone, url, opts, strategy, default_branch)
+        return _with_lfs(runner, target, opts, _update(clone, url, opts, strategy, default_branch))
     except GitError as exc:
         return SyncResult(Outcome.FAILED, None, str(exc))
     except OSError as exc:
         return SyncResult(Outcome.FAILED, None, "%s: %s" % (exc.strerror or exc, exc.filename or target))
+
+
+def _with_lfs(runner: GitRunner, target: Path, opts: SyncOptions, result: SyncResult) -> SyncResult:
+    """With lfs: the LFS objects of a clone now in place (lfs.py); a failure
+    raises GitError, so the repository fails and the next run tries again."""
+    if not opts.lfs or result.head is None or not result.outcome.synced:
+        return result
+    fetch_lfs(runner, target, opts.plan.bare)
+    return result
 
 
 # -- new clones ---------------------------------------------------------------

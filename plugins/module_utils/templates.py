@@ -102,8 +102,11 @@ stream: {{ stream }}
 {%- if r.push %}
 push-to: {{ r.push.pushed | n }} pushed, {{ r.push.failed | n }} failed, {{ r.push.up_to_date | n }} already up to date
 {%- endif %}
+{%- if r.report_file_json %}
+report: {{ r.report_file_json }}
+{%- endif %}
 {%- if r.report_file %}
-full report: {{ r.report_file }}
+every repository: {{ r.report_file }}
 {%- endif %}
 """
 

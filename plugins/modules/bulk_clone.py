@@ -134,6 +134,16 @@ options:
         naming the number, like rsync's C(--max-delete). V(-1) sets no limit.
     type: int
     default: 20
+  full_listing_interval:
+    description:
+      - Seconds between two full listings of an owner. In between, when the forge's repository count is the
+        one the last full listing saw and the last run ended clean, a re-sync lists only the repositories
+        pushed since the last run, most recent first, with conditional requests (C(If-None-Match)); a
+        no-change re-sync then costs a few API requests and no rate-limit budget on GitHub.
+      - Deletions, renames and archive flips that leave the count unchanged are seen by the next full listing;
+        O(prune) acts only after a full listing. V(0) lists in full every time.
+    type: float
+    default: 86400.0
   force:
     description:
       - With O(strategy=reset), reset clones that have local work too. Uncommitted work is stashed
@@ -185,6 +195,46 @@ options:
       - A git transfer that receives no byte for this many seconds is aborted and retried (a stalled pack).
     type: float
     default: 30.0
+  wikis:
+    description:
+      - Also clone each repository's wiki (GitHub, GitLab, Gitea) beside it as C(NAME.wiki), from C(NAME.wiki.git).
+      - Only wikis the forge reports enabled are tried (GitHub and Gitea C(has_wiki), GitLab C(wiki_access_level)).
+        A wiki that is enabled but was never written to has no git repository; it is reported as unchanged with
+        the reason C(no wiki), never as a failure or as held back.
+      - A wiki has no change marker of its own, so each re-sync costs one C(git ls-remote) request per wiki; it is
+        fetched only when the forge advertises other refs than the clone holds. A wiki moves without a push, so
+        with wikis every listing is full (O(full_listing_interval) does not apply).
+    type: bool
+    default: false
+  gists:
+    description:
+      - Also clone gists and snippets through their git pull URLs. GitHub - each user owner's public gists
+        (C(GET /users/{user}/gists)), or with O(owner_kind=self) the token's own, secret ones included
+        (C(GET /gists)); organizations have no gists. GitLab - each listed project's snippets
+        (C(GET /projects/:id/snippets), one request per project) and, for the owner that is the token's own user,
+        its personal snippets (C(GET /snippets); GitLab lists no other user's).
+      - They go where O(gists_path_template) says, C({owner}/gists/{id}) by default. Each is re-synced when its
+        C(updated_at) moves.
+      - On github.com gists live on C(gist.github.com), which belongs to GitHub and receives the token like
+        C(github.com); GitHub Enterprise Server serves them on its own host under C(/gist/).
+    type: bool
+    default: false
+  gists_path_template:
+    description:
+      - Where each gist or snippet goes under O(dest), with the placeholders of O(path_template); C({name}) is the
+        gist's or snippet's id and C({owner}) its owner (a project snippet's, the project's namespace).
+    type: str
+    default: "{owner}/gists/{name}"
+  lfs:
+    description:
+      - Fetch and check out Git LFS files after each clone or update (C(git lfs pull); a mirror gets
+        C(git lfs fetch --all)). Needs git-lfs on the host that runs git; without it the run fails before any
+        request with a message naming the C(git-lfs) package.
+      - Whatever this says, clones never stall or fail on LFS objects; every git process runs with
+        C(GIT_LFS_SKIP_SMUDGE=1) and C(filter.lfs.required=false), so LFS files are checked out as pointer files
+        and the LFS server is never contacted by the clone itself.
+    type: bool
+    default: false
   push_to:
     description:
       - URL template of a second remote each changed mirror is pushed to with C(git push --mirror), for
@@ -239,6 +289,25 @@ EXAMPLES = r'''
     archived: exclude
     filter: blob:none
     shard: "{{ groups['devboxes'].index(inventory_hostname) }}/4"
+
+- name: Every repository of acme with its wiki beside it (acme/api.wiki next to acme/api)
+  gizzahub.bulk_clone.bulk_clone:
+    owners: acme
+    dest: ~/src
+    wikis: true
+
+- name: A GitHub user's repositories and public gists (under alice/gists/ID)
+  gizzahub.bulk_clone.bulk_clone:
+    owners: alice
+    owner_kind: user
+    dest: ~/src
+    gists: true
+
+- name: Clones with their Git LFS files (needs the git-lfs package on the host)
+  gizzahub.bulk_clone.bulk_clone:
+    owners: ml-team
+    dest: ~/src
+    lfs: true
 
 - name: Long run in the background, with a progress file to poll
   gizzahub.bulk_clone.bulk_clone:

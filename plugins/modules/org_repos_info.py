@@ -38,7 +38,7 @@ options:
     elements: str
     default: []
     choices: [provider, host, owner, name, full_path, id, clone_url, ssh_url, web_url, default_branch,
-              archived, fork, visibility, empty, disabled, topics, language, size_kb, marker]
+              archived, fork, visibility, empty, disabled, topics, language, size_kb, marker, wiki]
 notes:
   - The whole list is returned to Ansible, which holds it in memory; for very large owners, prefer
     O(fields) with the few fields you need, or M(gizzahub.bulk_clone.bulk_clone), which streams.

@@ -26,6 +26,15 @@ Spec grammar: ``SERVICE:OWNER:COUNT[:opt=v,...]``
                       and the projects spread round-robin over them
              projects=K  bitbucket workspace: the repos spread round-robin
                       over K projects PRJ0..PRJ(K-1) (default 1)
+             lfs=K    the first K non-empty repos commit assets/model.bin as
+                      a Git LFS pointer; the Batch API serves the object
+                      (lfs.py; ``forge.lfs_truth(service, full_path)``)
+             gists=K  github-user: K gists (every third one secret), at
+                      /users/U/gists, /gists and git /gist/ID.git (gists.py)
+             snippets=K  gitlab-user: K personal snippets (/snippets);
+                      gitlab group: its first K projects get one snippet
+                      each (/projects/:id/snippets); git
+                      /gitlab/[PROJECT/]snippets/ID.git
              shared=K gitlab group: K of forge-admin's projects are shared
                       with it, so /groups/:id/projects lists them unless
                       with_shared=false (GitLab's default is true); they are
@@ -73,6 +82,7 @@ Counters (``forge.counters()``): api:github:list, api:github:rest,
 api:github:graphql, api:gitlab, api:gitlab:list, api:gitea, api:gitea:list,
 api:bitbucket, api:bitbucket:list, api:bitbucket-server,
 api:bitbucket-server:list,
+lfs:batch, lfs:download,
 git:info-refs, git:upload-pack, git:receive-pack, status:<code>, bytes:sent.
 
 Faults (``forge.inject(dict) -> id``; ``forge.clear_faults()``). Common keys:
@@ -131,6 +141,12 @@ A stranger's host for those two: ``tests.forge.capture.CaptureServer`` records
 every request (line, headers, body) and answers 401 with a Basic challenge;
 ``credential_like(request, *secrets)`` lists what in one looks like a
 credential.
+
+Wikis (wikis.py): a repo's ``NAME.wiki.git`` is served when its wiki is
+enabled (has_wiki: index % 3 != 0) and created (index % 3 == 2, or after
+``forge.push_wiki(service, full_path)``); enabled but never created answers
+404 like the forges. ``forge.wiki_truth(service, full_path)``. Gists and
+snippets: ``forge.gists_truth(service)``, ``forge.push_gist(service, id)``.
 
 Served API surface: see github_rest.py, github_graphql.py (the GraphQL schema
 subset and query language subset), gitlab_api.py, gitea_api.py,

@@ -10,6 +10,7 @@ from typing import List, Optional, Sequence, Tuple
 
 from .data import initial_commits, refs_for, timestamps, traits
 from .gitstore import CommitPlan, GitStore
+from .lfs import lfs_files
 from .specs import SERVICES, OwnerSpec
 from .state import PUSH_OWNER, SPECIAL_ADMIN, ForgeOwner, ForgeRepo, ForgeState
 
@@ -54,6 +55,7 @@ def add_to_owner(state: ForgeState, spec: OwnerSpec, count: int) -> Tuple[List[F
     key = (spec.service, spec.owner.lower())
     start = state.spec_counts.get(key, 0)
     big_left = spec.big
+    lfs_left = int(spec.opts.get("lfs", "0") or 0)
     repos: List[ForgeRepo] = []
     plans: List[CommitPlan] = []
     first_id: Optional[int] = None
@@ -66,6 +68,11 @@ def add_to_owner(state: ForgeState, spec: OwnerSpec, count: int) -> Tuple[List[F
             repo.project = bitbucket_project_key(index, int(spec.opts.get("projects", "1") or 1))
         if wants_big:
             big_left -= 1
+        if lfs_left > 0 and repo_plans:
+            # lfs=K: the first K non-empty repos commit a Git LFS pointer (lfs.py).
+            repo_plans[0].files.update(lfs_files(repo.full_path, state.lfs_objects))
+            repo.lfs = True
+            lfs_left -= 1
         if first_id is None:
             first_id = repo.id
         repos.append(repo)

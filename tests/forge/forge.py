@@ -32,11 +32,14 @@ from .github_graphql import GitHubGraphQL
 from .github_rest import GitHubRest
 from .gitea_api import GiteaApi
 from .gitlab_api import GitLabApi
+from .gists import Gists
 from .gitstore import GitStore
+from .lfs import LFS_PATH, LfsServer, lfs_content
 from .specs import BITBUCKET_SERVICES, OwnerSpec, parse_specs
 from .state import PUSH_OWNER, ForgeRepo, ForgeState, iso
 from .urls import ForgeUrls
 from .web import Request, Response, json_response, make_server, text_response
+from .wikis import Wikis
 
 SERVICES = ("github", "gitlab", "gitea")
 BITBUCKET_GIT_DENIED = ("You may not have access to this repository or it no longer exists in this workspace. "
@@ -171,6 +174,9 @@ class Forge(ForgeUrls):
         self.bitbucket = BitbucketCloudApi(self)
         self.bitbucket_server = BitbucketServerApi(self)
         self.git = GitHttp(self)
+        self.wikis = Wikis(self)
+        self.lfs = LfsServer(self)
+        self.gists = Gists(self)
 
     # -- lifecycle ---------------------------------------------------------
     def start(self) -> "Forge":
@@ -178,6 +184,7 @@ class Forge(ForgeUrls):
         self.store.reset()
         populate(self.state, self.store, self.specs, self.admin_repos,
                  [self.tokens.lookup(t).login for t in self.tokens.tokens])
+        self.gists.populate(self.specs)
         self.build_seconds = time.monotonic() - began
         self._server = make_server(self.host, self.port, self)
         self.port = self._server.server_address[1]
@@ -271,6 +278,9 @@ class Forge(ForgeUrls):
                 if self.bitbucket_server.is_list(sub):
                     self.count("api:bitbucket-server:list")
                 return self._api("bitbucket-server", req, lambda f: self.bitbucket_server.handle(req, sub, f))
+        lfs = self.lfs.parse(path) if "/info/lfs/" in path else None
+        if lfs is not None:
+            return self._api("git", req, lambda f: self.lfs.handle(req, lfs))
         target = parse_git_path(path, req.query_string)
         if target is None:
             return text_response(404, "Not Found\n")
@@ -608,6 +618,30 @@ class Forge(ForgeUrls):
             repo.refs = refs
             self._moved_by_push(repo, max(int(time.time()), repo.pushed_at + 1))
             self.state.touch()
+
+    # -- extras: wikis ----------------------------------------------------
+    def extra_repo(self, service: str, full_path: str) -> Optional[ForgeRepo]:
+        """A git repository that is not a listed repo: a wiki (`NAME.wiki`), a
+        gist (`gist/ID`) or a snippet (`[project/]snippets/ID`)."""
+        return self.wikis.lookup(service, full_path) or self.gists.lookup(service, full_path)
+
+    def gists_truth(self, service: str) -> List[Dict[str, Any]]:
+        """Every gist (github) or snippet (gitlab): id, owner, public, head, project, filename."""
+        return self.gists.truth(service)
+
+    def push_gist(self, service: str, ident: str) -> str:
+        return self.gists.push(service, ident)
+
+    def lfs_truth(self, service: str, full_path: str) -> Dict[str, bytes]:
+        """{path: the LFS object's content} of a repo's LFS files ({} when it has none)."""
+        repo = self._find(service, full_path)
+        return {LFS_PATH: lfs_content(repo.full_path)} if repo.lfs else {}
+
+    def wiki_truth(self, service: str, full_path: str) -> Dict[str, Any]:
+        return self.wikis.truth(service, full_path)
+
+    def push_wiki(self, service: str, full_path: str) -> str:
+        return self.wikis.push(service, full_path)
 
     # -- used by control ---------------------------------------------------
     def owner_info(self, service: str, owner: str) -> Optional[Dict[str, Any]]:

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 gizzahub developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Gitea / Forgejo API v1 as FORGE_API.md section 3 describes.
+"""Gitea / Forgejo API v1 as docs/forge-wire.md, "Gitea and Forgejo API v1", describes.
 
 The trap it reproduces: `limit` above the server's max_response_items is
 silently capped (default 50), so a client that asks for 100 and stops at the
@@ -138,7 +138,7 @@ class GiteaApi:
             "default_branch": r.default_branch, "archived": r.archived, "created_at": iso(r.created_at),
             "updated_at": iso(r.updated_at), "archived_at": iso(r.updated_at) if r.archived else "1970-01-01T00:00:00Z",
             "permissions": {"admin": admin, "push": admin, "pull": True},
-            "has_issues": True, "internal_tracker": {"enable_time_tracker": True}, "has_wiki": r.index % 3 != 0,
+            "has_issues": True, "internal_tracker": {"enable_time_tracker": True}, "has_wiki": r.has_wiki,
             "has_pull_requests": True, "has_projects": True, "has_releases": True, "has_packages": True,
             "has_actions": True, "ignore_whitespace_conflicts": False, "allow_merge_commits": True,
             "allow_rebase": True, "allow_rebase_explicit": True, "allow_squash_merge": True,

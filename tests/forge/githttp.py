@@ -4,7 +4,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """Real git over smart HTTP: `git http-backend` run as a CGI per request.
 
-What http.server does not do for us, done here (FORGE_API.md 4.3): de-chunk
+What http.server does not do for us, done here (docs/forge-wire.md, "git smart HTTP"): de-chunk
 request bodies and pass CONTENT_LENGTH, hand the Git-Protocol header over as
 GIT_PROTOCOL (protocol v2), pass gzip request bodies through with
 HTTP_CONTENT_ENCODING, and turn the CGI `Status:` header into a status line.
@@ -96,6 +96,8 @@ class GitHttp:
         pushing = target.op in ("receive-pack", "receive-pack-refs")
         with self.state.lock:
             repo = self.state.get(target.service, target.full_path)
+            if repo is None and not pushing:
+                repo = self.app.extra_repo(target.service, target.full_path)
             if repo is None and pushing and target.full_path.split("/", 1)[0].lower() == PUSH_OWNER:
                 if not valid:
                     return text_response(401, "Authentication required\n", [AUTH_CHALLENGE])

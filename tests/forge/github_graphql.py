@@ -2,7 +2,7 @@
 # Copyright (c) 2026 gizzahub developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""GitHub GraphQL (POST /api/graphql) for repository listings (FORGE_API.md 1.6).
+"""GitHub GraphQL (POST /api/graphql) for repository listings (docs/forge-wire.md, "GitHub GraphQL").
 
 Schema subset served (unknown fields answer GitHub's undefinedField error):
   Query: organization(login), user(login), repositoryOwner(login), viewer,
@@ -15,7 +15,7 @@ Schema subset served (unknown fields answer GitHub's undefinedField error):
          startCursor endCursor}, nodes, edges{cursor node}
   Repository: databaseId id name nameWithOwner url sshUrl isArchived isFork
          isDisabled isEmpty isPrivate isMirror isLocked isTemplate visibility
-         pushedAt updatedAt createdAt diskUsage description
+         pushedAt updatedAt createdAt diskUsage description hasWikiEnabled
          defaultBranchRef{name target{oid}} owner{login __typename}
          primaryLanguage{name} repositoryTopics(first){totalCount nodes{topic{name}}}
   RateLimit: cost limit remaining used resetAt nodeCount
@@ -427,6 +427,7 @@ def _repo_field(name: str) -> Any:
             "createdAt": lambda: iso(r.created_at),
             "diskUsage": lambda: r.size_kb,
             "description": lambda: r.description,
+            "hasWikiEnabled": lambda: r.has_wiki,
         }
         return values[name]()
     return resolver
@@ -438,5 +439,5 @@ for _type in ("Organization", "User"):
         setattr(GitHubGraphQL, "_%s_%s" % (_type, _name), _owner_field(_name))
 for _name in ("databaseId", "id", "name", "nameWithOwner", "url", "sshUrl", "isArchived", "isFork", "isDisabled",
               "isEmpty", "isPrivate", "isMirror", "isLocked", "isTemplate", "visibility", "pushedAt", "updatedAt",
-              "createdAt", "diskUsage", "description"):
+              "createdAt", "diskUsage", "description", "hasWikiEnabled"):
     setattr(GitHubGraphQL, "_Repository_" + _name, _repo_field(_name))

@@ -2,7 +2,7 @@
 # Copyright (c) 2026 gizzahub developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""GitHub REST (GHES flavour, base /api/v3) as FORGE_API.md section 1 describes.
+"""GitHub REST (GHES flavour, base /api/v3) as docs/forge-wire.md, "GitHub REST", describes.
 
 Only what a cloner touches: owners, repo listings (offset pages with Link
 headers built from the host the client used), single repos with 301 after a
@@ -41,6 +41,8 @@ ROUTES: List[Route] = [(name, re.compile(rx)) for name, rx in (
     ("user_id_repos", r"^/user/(\d+)/repos$"),
     ("users", r"^/users/([^/]+)$"),
     ("users_repos", r"^/users/([^/]+)/repos$"),
+    ("users_gists", r"^/users/([^/]+)/gists$"),
+    ("gists", r"^/gists$"),
     ("orgs", r"^/orgs/([^/]+)$"),
     ("orgs_repos", r"^/orgs/([^/]+)/repos$"),
     ("org_id", r"^/organizations/(\d+)$"),
@@ -225,7 +227,7 @@ class GitHubRest:
             "has_issues": True,
             "has_projects": True,
             "has_downloads": True,
-            "has_wiki": repo.index % 3 != 0,
+            "has_wiki": repo.has_wiki,
             "has_pages": False,
             "has_discussions": False,
             "forks_count": repo.index % 7,
@@ -385,6 +387,17 @@ class GitHubRest:
         if owner is None:
             return not_found()
         return self._user_listing(req, who, owner)
+
+    def _users_gists(self, req: Request, who: Optional[Principal], login: str) -> Response:
+        """A user's public gists (gists.py)."""
+        owner = self.state.owner("github", urllib.parse.unquote(login))
+        if owner is None:
+            return not_found()
+        return self.app.gists.github_list(req, owner.path, False, "/users/%s/gists" % owner.path)
+
+    def _gists(self, req: Request, who: Optional[Principal]) -> Response:
+        """The authenticated user's gists, secret ones too; anonymous: every public gist."""
+        return self.app.gists.github_list(req, who.login if who else None, who is not None, "/gists")
 
     def _user_id_repos(self, req: Request, who: Optional[Principal], oid: str) -> Response:
         owner = self.state.owner_by_id("github", int(oid))

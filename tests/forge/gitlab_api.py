@@ -2,7 +2,7 @@
 # Copyright (c) 2026 gizzahub developers
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""GitLab REST v4 as FORGE_API.md section 2 describes.
+"""GitLab REST v4 as docs/forge-wire.md, "GitLab REST v4", describes.
 
 Groups by id or URL-encoded full path (routed on the raw path, so `a%2Fb`
 is one segment), group projects with include_subgroups and offset pages
@@ -103,6 +103,17 @@ class GitLabApi:
             return self._all_projects(req, who)
         if head == "projects" and n == 2:
             return self._project(req, who, parts[1])
+        if head == "snippets" and n == 1:
+            if who is None:
+                return json_response(401, {"message": "401 Unauthorized"})
+            return self._paged(req, self.app.gists.gitlab_personal(req.base, who.login))
+        if head == "projects" and n == 3 and parts[2] == "snippets":
+            ident = urllib.parse.unquote(parts[1])
+            with self.state.lock:
+                repo = self.state.repos["gitlab"].get(int(ident)) if ident.isdigit() else self.state.get("gitlab", ident)
+            if repo is None or not self.visible(repo, who):
+                return not_found("Project Not Found")
+            return self._paged(req, self.app.gists.gitlab_project(req.base, repo, who is not None))
         if head == "version" and n == 1:
             return json_response(200, {"version": "17.5.1-ee", "revision": "forge", "kas": {"enabled": False}})
         if head == "namespaces" and n == 2:
@@ -211,7 +222,8 @@ class GitLabApi:
             "_links": {"self": "%s/api/v4/projects/%d" % (base, r.id)},
             "packages_enabled": True, "empty_repo": r.empty, "archived": r.archived,
             "visibility": r.visibility, "resolve_outdated_diff_discussions": False,
-            "issues_enabled": True, "merge_requests_enabled": True, "wiki_enabled": r.index % 3 != 0,
+            "issues_enabled": True, "merge_requests_enabled": True, "wiki_enabled": r.has_wiki,
+            "wiki_access_level": "enabled" if r.has_wiki else "disabled", "snippets_access_level": "enabled",
             "jobs_enabled": True, "snippets_enabled": True, "repository_access_level": "enabled",
             "creator_id": 1, "import_status": "none", "open_issues_count": r.index % 5,
             "updated_at": iso(r.updated_at, millis=True), "repository_object_format": "sha1",

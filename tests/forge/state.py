@@ -66,6 +66,14 @@ class ForgeRepo:
     forked_from: Optional[int] = None
     changes: int = 0
     project: str = ""         # Bitbucket Cloud: the key of the project holding the repo
+    lfs: bool = False         # commits assets/model.bin as a Git LFS pointer (lfs.py)
+    dir_suffix: str = ""      # "-wiki", "-gist"...: an extra's git dir beside the repo's (wikis.py, gists.py)
+
+    @property
+    def has_wiki(self) -> bool:
+        """The wiki is enabled (GitHub/Gitea has_wiki, GitLab wiki_access_level);
+        wikis.py decides whether it was ever created."""
+        return self.index % 3 != 0
 
     @property
     def full_path(self) -> str:
@@ -81,7 +89,7 @@ class ForgeRepo:
 
     @property
     def dir_key(self) -> str:
-        return "%s-%d" % (self.service, self.id)
+        return "%s-%d%s" % (self.service, self.id, self.dir_suffix)
 
     @property
     def size_kb(self) -> int:
@@ -106,6 +114,7 @@ class ForgeState:
         self.seq = {s: 0 for s in ALL_SERVICES}
         self._cache: Dict[tuple, List[int]] = {}
         self._cache_version = -1
+        self.lfs_objects: Dict[str, bytes] = {}             # Git LFS objects by sha256 oid (lfs.py)
 
     # -- ids ---------------------------------------------------------------
     def new_repo_id(self, service: str) -> int:

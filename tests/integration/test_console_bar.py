@@ -151,10 +151,9 @@ def test_plain_lines_in_a_pipe_and_in_ci(org, tmp_path, where):
     assert any(re.search(r", \d+ failed", ln) for ln in lines)
 
 
-@pytest.mark.xfail(strict=True, reason="needs the forge's count wired into Progress.expect before the listing "
-                                       "(branch listing); the lead flips this when it merges")
 def test_the_first_progress_line_has_a_total_and_later_ones_an_eta(org, tmp_path):
     """Point 7 end to end: from the first line, done/total (the forge's count), then rate and ETA."""
+    trickle(org)           # a run long enough for progress lines between the first and the last
     proc = subprocess.run(argv(org, tmp_path / "src"), env=environment(GITHUB_ACTIONS="true"),
                           capture_output=True, text=True, timeout=300, check=False)
     lines = [ln for ln in proc.stdout.splitlines() if re.match(r"^\d+/\S+ repos", ln)]

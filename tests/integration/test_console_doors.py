@@ -313,15 +313,17 @@ def test_stream_statistics_in_the_report_the_text_and_the_summary(fresh_forge, h
     entries = [json.loads(line) for line in Path(report["report_file"]).read_text().splitlines()]
     assert all("duration" in e and "bytes" in e for e in entries)
     assert sum(e["bytes"] for e in entries) == stats["bytes_received"]
-    assert re.search(r"^stream: listing \S+, git work \S+, [\d.]+ MiB received, queue peak \d+$", proc.stdout, re.M)
+    assert re.search(r"^stream: listing \S+, git work \S+, [\d.]+ MiB received, [\d.]+ \S+ listed, queue peak \d+$",
+                     proc.stdout, re.M)
+    # the end of the log names both files: the run's report and the line per repository
+    assert "\nreport: %s\n" % (dest / ".bulk-clone-report.json") in proc.stdout
+    assert "\nevery repository: %s\n" % report["report_file"] in proc.stdout
     summary = Path(runner["GITHUB_STEP_SUMMARY"]).read_text()
-    assert re.search(r"^- \*\*Stream\*\*: listing \S+, git work \S+, [\d.]+ MiB received, queue peak \d+$",
+    assert re.search(r"^- \*\*Stream\*\*: listing \S+, git work \S+, [\d.]+ MiB received, [\d.]+ \S+ listed, queue peak \d+$",
                      summary, re.M)
     assert "### Slowest (" in summary and "`%s`" % big in summary.split("### Slowest", 1)[1]
 
 
-@pytest.mark.xfail(strict=True, reason="bytes listed: the listing does not report the bytes of its pages yet "
-                                       "(branch listing: listing.stats()['bytes_listed']); flip when it does")
 def test_bytes_listed_in_the_stream_statistics(org, tmp_path):
     proc = console(["--api-url", org.github_api, "--owners", "acme", "--dest", str(tmp_path / "src"), "--check"],
                    {"BULK_CLONE_TOKEN": SECRET, "BULK_CLONE_REPORT_FILE": str(tmp_path / "r.json")})

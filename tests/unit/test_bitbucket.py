@@ -14,7 +14,8 @@ import pytest
 
 from bulk_clone_engine.config import OwnerRef, build_forge_config, build_owners
 from bulk_clone_engine.errors import ConfigError
-from bulk_clone_engine.limiter import Limiter, budget_from_headers
+from bulk_clone_engine.limiter import Limiter
+from bulk_clone_engine.providers.rate_headers import bitbucket as bitbucket_headers
 from bulk_clone_engine.listing import make_limiter, make_provider
 from bulk_clone_engine.providers.bitbucket import bitbucket_api_base, uuid_id
 from bulk_clone_engine.providers.bitbucket_common import without_userinfo
@@ -105,10 +106,10 @@ def test_limiter_name_and_advice():
 # -- X-RateLimit-NearLimit ----------------------------------------------------------------
 
 def test_budget_from_bitbucket_headers():
-    budget = budget_from_headers({"X-RateLimit-Limit": "2500", "X-RateLimit-Resource": "api",
-                                  "X-RateLimit-NearLimit": "true"}, T0)
+    budget = bitbucket_headers({"X-RateLimit-Limit": "2500", "X-RateLimit-Resource": "api",
+                                "X-RateLimit-NearLimit": "true"}, T0).budget
     assert (budget.resource, budget.limit, budget.remaining, budget.near_limit) == ("api", 2500, None, True)
-    assert budget_from_headers({"X-RateLimit-Limit": "1000", "X-RateLimit-NearLimit": "false"}, T0).near_limit is False
+    assert bitbucket_headers({"X-RateLimit-Limit": "1000", "X-RateLimit-NearLimit": "false"}, T0).budget.near_limit is False
 
 
 def _calls(limiter, near: str, n: int = 4):
@@ -120,19 +121,19 @@ def _calls(limiter, near: str, n: int = 4):
 
 def test_near_limit_spaces_calls_at_the_hourly_rate(fake_time):
     shown = []
-    limiter = Limiter("Bitbucket", clock=fake_time.clock, sleep=fake_time.sleep, on_wait=lambda s, r: shown.append((s, r)))
+    limiter = Limiter("Bitbucket", read_headers=bitbucket_headers, clock=fake_time.clock, sleep=fake_time.sleep, on_wait=lambda s, r: shown.append((s, r)))
     _calls(limiter, "true")
     assert fake_time.sleeps == [pytest.approx(3.6), pytest.approx(3.6)]          # 3,600 s / 1,000 requests
     assert all("X-RateLimit-NearLimit" in reason for _seconds, reason in shown) and len(shown) == 2
 
 
 def test_not_near_the_limit_means_no_wait(fake_time):
-    limiter = Limiter("Bitbucket", clock=fake_time.clock, sleep=fake_time.sleep)
+    limiter = Limiter("Bitbucket", read_headers=bitbucket_headers, clock=fake_time.clock, sleep=fake_time.sleep)
     _calls(limiter, "false")
     assert fake_time.sleeps == []
 
 
 def test_near_limit_pacing_never_waits_longer_than_max_wait(fake_time):
-    limiter = Limiter("Bitbucket", clock=fake_time.clock, sleep=fake_time.sleep, max_wait=2.0)
+    limiter = Limiter("Bitbucket", read_headers=bitbucket_headers, clock=fake_time.clock, sleep=fake_time.sleep, max_wait=2.0)
     _calls(limiter, "true")
     assert fake_time.sleeps == [pytest.approx(2.0), pytest.approx(2.0)]

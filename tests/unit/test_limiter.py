@@ -13,17 +13,26 @@ from email.utils import formatdate
 import pytest
 
 from bulk_clone_engine.errors import AuthError, ConfigError, RateLimitError, TransientError
-from bulk_clone_engine.limiter import (
-    Limiter, PrimaryLimit, SecondaryLimit, Transient, budget_from_headers,
-    forget_shared_limiters, parse_retry_after, shared_limiter,
-)
+from bulk_clone_engine.limiter import Limiter, PrimaryLimit, SecondaryLimit, Transient
+from bulk_clone_engine.providers import rate_headers
 
 T0 = 1_800_000_000.0   # an epoch time in 2027; where the fake_time fixture starts (tests/conftest.py)
+
+
+def either_forge(headers, now):
+    """GitHub's reader or GitLab's, by the headers' names (one limiter, two forges' headers, in tests only)."""
+    if any(str(k).lower().startswith("ratelimit-") for k in headers):
+        return rate_headers.gitlab(headers, now)
+    return rate_headers.github(headers, now)
 
 
 def make(fake, **options) -> Limiter:
     waits = []
     options.setdefault("on_wait", lambda s, r: waits.append((s, r)))
+    options.setdefault("read_headers", either_forge)
+    profile = rate_headers.PROFILES[str(options.get("name", "GitHub")).lower()]
+    options.setdefault("default_window", profile.default_window)
+    options.setdefault("advice", profile.advice)
     limiter = Limiter(clock=fake.clock, sleep=fake.sleep, **options)
     limiter.test_waits = waits
     return limiter
@@ -78,7 +87,7 @@ def test_observe_reads_gitlab_headers_and_keeps_one_budget_per_resource(fake_tim
 
 
 def test_reset_given_as_delta_seconds_becomes_epoch():
-    budget = budget_from_headers({"ratelimit-remaining": "5", "ratelimit-reset": "30"}, now=T0)
+    budget = rate_headers.gitlab({"ratelimit-remaining": "5", "ratelimit-reset": "30"}, now=T0).budget
     assert budget.reset_at == T0 + 30
 
 
@@ -92,19 +101,23 @@ def test_headers_without_rate_limit_or_with_garbage_are_harmless(fake_time):
 
 
 def test_retry_after_as_seconds_and_as_http_date():
-    assert parse_retry_after("42", now=T0) == 42.0
-    assert parse_retry_after(formatdate(T0 + 90, usegmt=True), now=T0) == pytest.approx(90.0)
-    assert parse_retry_after("not a date", now=T0) is None
-    assert parse_retry_after("", now=T0) is None
+    assert rate_headers.retry_after("42", now=T0) == 42.0
+    assert rate_headers.retry_after(formatdate(T0 + 90, usegmt=True), now=T0) == pytest.approx(90.0)
+    assert rate_headers.retry_after("not a date", now=T0) is None
+    assert rate_headers.retry_after("", now=T0) is None
+    # Every provider reads Retry-After with that one function.
+    for provider in ("github", "gitlab", "gitea", "bitbucket", "bitbucket_server"):
+        word = rate_headers.PROFILES[provider].read({"Retry-After": formatdate(T0 + 90, usegmt=True)}, T0)
+        assert word.retry_after == pytest.approx(90.0)
 
 
 def test_out_of_order_responses_in_one_window_keep_the_lowest_remaining(fake_time):
     limiter = make(fake_time)
     limiter.observe(github_headers(40, T0 + 600))
     limiter.observe(github_headers(45, T0 + 600))      # an older response, late
-    assert limiter.budget("core").remaining == 40
+    assert limiter.stats.budgets["core"].remaining == 40
     limiter.observe(github_headers(4999, T0 + 4200))   # a new window
-    assert limiter.budget("core").remaining == 4999
+    assert limiter.stats.budgets["core"].remaining == 4999
 
 
 # ---- pacing -------------------------------------------------------------------
@@ -290,7 +303,8 @@ def test_secondary_pause_holds_every_thread_and_is_announced_once(fake_time):
         fake_time.sleep(seconds)
 
     waits = []
-    limiter = Limiter(clock=fake_time.clock, sleep=sleep, max_concurrent=4, on_wait=lambda s, r: waits.append(r))
+    limiter = Limiter(clock=fake_time.clock, sleep=sleep, max_concurrent=4, on_wait=lambda s, r: waits.append(r),
+                      read_headers=rate_headers.github)
     order = []
     fn_a = Scripted(SecondaryLimit(retry_after=30), lambda: order.append("A ran"))
 
@@ -443,18 +457,6 @@ def test_bad_options_name_the_option(option, value):
         Limiter(**{option: value})
 
 
-def test_shared_limiter_is_one_object_per_key():
-    forget_shared_limiters()
-    try:
-        first = shared_limiter("github:api.github.com", name="GitHub")
-        assert shared_limiter("github:api.github.com") is first
-        assert shared_limiter("gitlab:gitlab.com", name="GitLab") is not first
-    finally:
-        forget_shared_limiters()
-    assert shared_limiter("github:api.github.com") is not first
-    forget_shared_limiters()
-
-
 def test_primary_limit_without_a_reset_time_waits_the_minimum_then_gives_up(fake_time):
     limiter = make(fake_time, secondary_min_wait=7, primary_max_tries=2)
     fn = Scripted(*[PrimaryLimit(reset_at=0.0, limit=None, resource="core") for _i in range(5)])
@@ -480,6 +482,17 @@ def test_the_forges_count_overrides_our_own_within_a_window(fake_time):
     limiter.observe(github_headers(300, T0 + 600))
     for _i in range(5):
         limiter.call(Scripted())
-    assert limiter.budget("core").remaining == 295       # counted locally meanwhile
+    assert limiter.stats.budgets["core"].remaining == 295       # counted locally meanwhile
     limiter.observe(github_headers(299, T0 + 600))       # the forge charged only one (304s are free)
-    assert limiter.budget("core").remaining == 299
+    assert limiter.stats.budgets["core"].remaining == 299
+
+
+def test_the_limiter_reads_no_header_itself():
+    """Issue 11 point 4: forge headers are read in providers/rate_headers.py only; the limiter obeys."""
+    import inspect
+    from bulk_clone_engine import limiter as module
+    source = inspect.getsource(module).lower()
+    for name in ("x-ratelimit-remaining", "x-ratelimit-reset", "ratelimit-remaining", "ratelimit-reset"):
+        assert '"%s"' % name not in source
+    assert "parsedate" not in source
+    assert Limiter().observe({"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(T0))}) is None

@@ -13,7 +13,7 @@ import weakref
 import pytest
 
 from bulk_clone_engine.errors import ForgeError
-from bulk_clone_engine.paginator import Page, Paginator, stream
+from bulk_clone_engine.paginator import Page, Paginator
 
 
 class Item:
@@ -97,14 +97,14 @@ def test_custom_key():
     def fetch(token):
         return Page([{"path": "a/x"}, {"path": "A/X".lower()}, {"path": "b/y"}], None)
 
-    assert [d["path"] for d in stream(fetch, None, key=lambda d: d["path"])] == ["a/x", "b/y"]
+    assert [d["path"] for d in Paginator(fetch, None, key=lambda d: d["path"])] == ["a/x", "b/y"]
 
 
 def test_fetch_error_surfaces_after_the_items_of_earlier_pages():
     pages = Pages(count=10, size=3, fail_at=3)
     got = []
     with pytest.raises(ConnectionError, match="page 3: connection reset"):
-        for item in stream(pages, 1):
+        for item in Paginator(pages, 1):
             got.append(item.id)
     assert got == list(range(6))
 
@@ -121,7 +121,7 @@ def test_break_stops_the_fetch_thread():
 
 def test_close_on_the_stream_iterator_stops_fetching():
     pages = Pages(count=10 ** 6, size=1)
-    iterator = stream(pages, 1)
+    iterator = iter(Paginator(pages, 1))
     assert next(iterator).id == 0
     iterator.close()
     fetched = pages.fetched
@@ -158,7 +158,7 @@ def test_close_during_a_slow_fetch_returns_and_the_thread_ends_after_it():
 def test_items_are_not_kept_after_they_are_read():
     pages = Pages(count=200, size=10)
     refs = []
-    for item in stream(pages, 1):
+    for item in Paginator(pages, 1):
         if item.id < 10:
             refs.append(weakref.ref(item))
         if item.id == 1500:
@@ -174,14 +174,14 @@ def test_a_repeated_next_token_is_an_error_not_an_endless_loop():
         return Page([Item(token)], "page-2" if token == "page-1" else "page-1")
 
     with pytest.raises(ForgeError, match="'page-1' twice"):
-        list(stream(fetch, "page-1"))
+        list(Paginator(fetch, "page-1"))
 
 
 def test_an_empty_page_with_a_next_token_does_not_end_the_listing():
     def fetch(page):
         return Page([] if page == 2 else [Item(page)], page + 1 if page < 4 else None)
 
-    assert [item.id for item in stream(fetch, 1)] == [1, 3, 4]
+    assert [item.id for item in Paginator(fetch, 1)] == [1, 3, 4]
 
 
 def test_a_paginator_is_iterated_once():
@@ -194,3 +194,40 @@ def test_a_paginator_is_iterated_once():
 def test_lookahead_must_be_positive():
     with pytest.raises(ValueError, match="lookahead"):
         Paginator(Pages(), 1, lookahead=0)
+
+
+# ---- pages read at once (issue 13 point 3) ---------------------------------------------
+
+def test_pages_at_once_keep_the_page_order_whatever_order_they_arrive_in():
+    """Page 3 (asked first) answers only after page 1 has: the reader still gets 3, 2, 1."""
+    from bulk_clone_engine.paginator import PagesAtOnce
+    one_answered = threading.Event()
+    in_flight = []
+
+    def fetch_page(number):
+        in_flight.append(number)
+        if number == 3:
+            assert one_answered.wait(5)
+        page = Page([Item(number * 10 + k) for k in range(2)] + [Item(11)])   # 11 repeats across pages
+        if number == 1:
+            one_answered.set()
+        return page
+
+    pages = PagesAtOnce(fetch_page, [3, 2, 1], workers=3)
+    assert [item.id for item in pages] == [30, 31, 11, 20, 21, 10]
+    assert sorted(in_flight) == [1, 2, 3]
+    assert (pages.stats.pages, pages.stats.items, pages.stats.duplicates) == (3, 6, 3)
+
+
+def test_pages_at_once_hold_a_bounded_window_and_stop_when_the_reader_stops():
+    from bulk_clone_engine.paginator import PagesAtOnce
+    asked = []
+
+    def fetch_page(number):
+        asked.append(number)
+        return Page([Item(number)])
+
+    iterator = iter(PagesAtOnce(fetch_page, list(range(100, 0, -1)), workers=2))
+    assert next(iterator).id == 100
+    iterator.close()
+    assert len(asked) <= 1 + 2 * 2 + 2        # the window (2 x workers), one refill, one in a worker's hand

@@ -16,8 +16,9 @@ from __future__ import annotations
 import base64
 import json
 import math
+import time
 from dataclasses import dataclass, field
-from typing import Callable, Dict, Iterator, List, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 from urllib.parse import urljoin, urlsplit
 
 from ..config import ForgeConfig, OwnerRef, safe_url
@@ -37,8 +38,17 @@ except ImportError:  # the providers that need requests say so (listing.missing_
     _SessionBase = object
     _UNREACHABLE = ()
     _BAD_JSON = (json.JSONDecodeError,)
-from ..paginator import Page, Paginator
+from ..paginator import Page, PagesAtOnce, Paginator
 from ..repo import Repo
+
+
+class NotFoundAnswer(Exception):
+    """A 404 the caller decides about (an unknown owner, a wrong api_url, a
+    page that vanished); keeps the response where its body says more."""
+
+    def __init__(self, message: str = "404", response: object = None) -> None:
+        super().__init__(message)
+        self.response = response
 
 
 @dataclass
@@ -47,10 +57,28 @@ class ListingStats:
     pages: int = 0
     repos: int = 0
     duplicates: int = 0
+    bytes: int = 0          # bytes of the listing pages' bodies
+    not_modified: int = 0   # conditional requests answered 304 (docs/forge-wire.md, "Conditional listing")
+    pages_at_once: int = 0  # pages read several at a time (PagesAtOnce)
 
-    def as_dict(self) -> Dict[str, int]:
-        return {"requests": self.requests, "pages": self.pages, "repos": self.repos,
-                "duplicates": self.duplicates}
+
+@dataclass
+class OwnerStream:
+    """One owner, opened: how to fetch its pages and, when the forge said
+    so on the way, how many repositories it has (docs/forge-wire.md,
+    "Totals before the listing"). Opening costs the one request that finds
+    the owner; the total comes with it, so a progress display has a
+    done/total and an ETA before the first page of repositories."""
+
+    owner: OwnerRef
+    fetch: Callable[[object], Page]
+    first: object
+    total: Optional[int] = None
+    # Where the forge pages by number and the total is known: one page by
+    # its number, and the last page's number (PagesAtOnce reads them several
+    # at a time; docs/architecture.md, "Listing pages at once").
+    page_fetch: Optional[Callable[[int], Page]] = None
+    last_page: int = 0
 
 
 @dataclass(frozen=True)
@@ -170,6 +198,17 @@ def _origin_text(url: str) -> str:
     return "%s://%s" % (parts.scheme, parts.netloc.rpartition("@")[2])
 
 
+def iso_time(epoch: float) -> str:
+    """The forges' timestamps compare as text on their first 19 characters (to the second)."""
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(epoch))
+
+
+def older_than(markers: List[str], since: str) -> bool:
+    """Whether the oldest of a page's change markers is before ``since``."""
+    known = [m[:19] for m in markers if m]
+    return bool(known) and min(known) < since[:19]
+
+
 class Provider:
     """Base class: subclasses implement `_owner_stream` and `git_auth`."""
 
@@ -179,27 +218,102 @@ class Provider:
         self.cfg = cfg
         self.limiter = limiter
         self.stats = ListingStats()
+        # Set by the Listing when a journal is kept (listing_cache.ListingCache):
+        # providers that can make their listing requests conditional do.
+        self.cache = None
+        # Set by the Listing: (owner, the forge's count) -> the time (epoch s) to
+        # list changed repositories since, or None for a full listing.
+        self.plan: Optional[Callable[[OwnerRef, Optional[int]], Optional[float]]] = None
+        # Pages read at once where the total is known (1: one at a time), and
+        # which owners may be (None: all); both set by the Listing.
+        self.listing_workers = 1
+        self.at_once: Optional[Callable[[OwnerRef], bool]] = None
 
-    def iter_repos(self, owner: OwnerRef) -> Iterator[Repo]:
+    def changed_since(self, owner: OwnerRef, count: Optional[int], lag: float = 0.0) -> Optional[str]:
+        """Whether to list only what changed since the last run (as an ISO
+        time, ``lag`` seconds earlier still), or in full (None)."""
+        since = self.plan(owner, count) if self.plan is not None else None
+        return None if since is None else iso_time(since - lag)
+
+    # A forge whose listing tells its total only inside the first page (GraphQL
+    # totalCount, Bitbucket Cloud's size): open() fetches that page at once.
+    total_in_first_page = False
+
+    def open(self, owner: OwnerRef) -> OwnerStream:
+        """Find the owner (one request) and learn its repository count on the way."""
+        opened = self._owner_stream(owner)
+        if isinstance(opened, OwnerStream):
+            return opened
+        fetch, first = opened[0], opened[1]
+        total = opened[2] if len(opened) > 2 else None
+        if total is None and self.total_in_first_page:
+            page = fetch(first)
+            total = page.total
+            fetch = _first_page_cached(fetch, first, page)
+        return OwnerStream(owner, fetch, first, total)
+
+    def may_list_at_once(self, owner: OwnerRef) -> bool:
+        """Whether this owner's pages may be read several at a time (set by the Listing)."""
+        return self.listing_workers > 1 and (self.at_once is None or self.at_once(owner))
+
+    def iter_repos(self, owner: OwnerRef, opened: Optional[OwnerStream] = None) -> Iterator[Repo]:
         """Every repo of one owner, each once, fetched one page ahead of the reader."""
-        fetch, first = self._owner_stream(owner)
-        paginator = Paginator(fetch, first, key=lambda repo: repo.id)
+        stream = opened if opened is not None else self.open(owner)
+        paginator: Any = None
+        if stream.page_fetch is not None and stream.last_page > 1 and self.may_list_at_once(owner):
+            # The last page first, alone: if the forge has more than it said,
+            # walk one page at a time instead (the estimate was off).
+            probe = stream.page_fetch(stream.last_page)
+            if probe.next is None:
+                held = {stream.last_page: probe}
+                page_fetch = stream.page_fetch
+
+                def fetch_page(number: int) -> Page:
+                    return held.pop(number) if number in held else page_fetch(number)
+                paginator = PagesAtOnce(fetch_page, list(range(stream.last_page, 0, -1)),
+                                        workers=self.listing_workers, key=lambda repo: repo.id)
+        if paginator is None:
+            paginator = Paginator(stream.fetch, stream.first, key=lambda repo: repo.id)
+        stream = None
         try:
             for repo in paginator:
                 self.stats.repos += 1
                 yield repo
         finally:
-            paginator.close()
+            if isinstance(paginator, Paginator):
+                paginator.close()
             self.stats.duplicates += paginator.stats.duplicates
+            self.stats.bytes += paginator.stats.bytes
+            if isinstance(paginator, PagesAtOnce):
+                self.stats.pages_at_once += paginator.stats.pages
 
-    def _owner_stream(self, owner: OwnerRef) -> Tuple[Callable[[object], Page], object]:
+    def _owner_stream(self, owner: OwnerRef) -> Tuple:
+        """(fetch, first token) or (fetch, first token, repository count)."""
         raise NotImplementedError
 
     def git_auth(self) -> GitAuth:
         raise NotImplementedError
 
-    def describe(self) -> str:
-        return "%s at %s" % (self.name, self.cfg.api_url)
+    # --- extras (extras.py): none unless the forge has them ------------------------------
+
+    def gists(self, owner: OwnerRef) -> Iterator[Repo]:
+        """An owner's gists or personal snippets, as records of kind gist or snippet."""
+        return iter(())
+
+    def repo_gists(self, repo: Repo) -> Iterator[Repo]:
+        """A project's own snippets (GitLab), as records of kind snippet."""
+        return iter(())
+
+
+def _first_page_cached(fetch: Callable[[object], Page], first: object, page: Page) -> Callable[[object], Page]:
+    """fetch, except that the first call with the first token returns the page already fetched."""
+    held = [page]
+
+    def cached(token: object) -> Page:
+        if held and token == first:
+            return held.pop()
+        return fetch(token)
+    return cached
 
 
 class ReversePageOrder:

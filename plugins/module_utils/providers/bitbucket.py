@@ -49,17 +49,19 @@ a message naming max_wait. Raise max_wait to 3600 to sit out a whole hour.
 from __future__ import annotations
 
 import hashlib
+import time
 import traceback
 from typing import Any, Dict, Optional, Tuple
 from urllib.parse import quote, urlsplit
 
 from ..config import ForgeConfig, OwnerRef
 from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
-from ..limiter import Limiter, SecondaryLimit, Transient, parse_retry_after
+from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, Provider, page_number, transport_failure
+from .base import GitAuth, NotFoundAnswer, Provider, page_number, transport_failure
 from .bitbucket_common import clone_link, error_message, is_cloud_error, without_userinfo
+from .rate_headers import bitbucket as read_rate_headers
 
 try:
     import requests
@@ -90,6 +92,8 @@ def uuid_id(uuid: str) -> int:
 
 class BitbucketProvider(Provider):
     name = "bitbucket"
+    # The first page says the workspace's total (`size`).
+    total_in_first_page = True
 
     def __init__(self, cfg: ForgeConfig, limiter: Limiter) -> None:
         super().__init__(cfg, limiter)
@@ -122,9 +126,9 @@ class BitbucketProvider(Provider):
             if status == 401:
                 raise AuthError(self._refused_message(response, what))
             if status == 404:
-                raise _NotFound(response)
+                raise NotFoundAnswer(response=response)
             if status == 429:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"), 0.0)
+                retry_after = read_rate_headers(response.headers, time.time()).retry_after
                 raise SecondaryLimit(retry_after, None, None, "Bitbucket Cloud answered 429 (%s) to %s"
                                      % (error_message(response) or "rate limited", what))
             if status >= 500:
@@ -169,7 +173,7 @@ class BitbucketProvider(Provider):
             what = "GET /repositories/%s page %d" % (workspace, number)
             try:
                 response, data = self._get(url, dict(params) or None, what)
-            except _NotFound as missing:
+            except NotFoundAnswer as missing:
                 raise self._not_found(workspace, missing.response, first=url == first_url)
             values = data.get("values") if isinstance(data, dict) else None
             if not isinstance(values, list):
@@ -180,7 +184,9 @@ class BitbucketProvider(Provider):
                 raise ForgeError("Bitbucket Cloud sent a next-page link to %s, not to %s; the token is not sent "
                                  "there. Check api_url, or a proxy rewriting links" % (_origin(nxt), origin))
             repos = [self._from_api(r, workspace) for r in values if isinstance(r, dict)]
-            return Page(repos, (nxt, ()) if nxt else None, raw_bytes=len(response.content or b""))
+            size = data.get("size")     # optional in Bitbucket's paginated answers
+            return Page(repos, (nxt, ()) if nxt else None, raw_bytes=len(response.content or b""),
+                        total=size if isinstance(size, int) and not isinstance(size, bool) else None)
 
         return fetch, (first_url, (("pagelen", self.cfg.per_page),))
 
@@ -221,11 +227,3 @@ class BitbucketProvider(Provider):
 def _origin(url: str) -> str:
     parts = urlsplit(url)
     return "%s://%s" % (parts.scheme, parts.netloc.rpartition("@")[2])
-
-
-class _NotFound(Exception):
-    """A 404 the caller decides about; keeps the response for its body."""
-
-    def __init__(self, response: Any) -> None:
-        super().__init__("404")
-        self.response = response

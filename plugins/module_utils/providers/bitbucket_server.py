@@ -30,17 +30,19 @@ out like any secondary limit (Retry-After when sent).
 
 from __future__ import annotations
 
+import time
 import traceback
 from typing import Any, Dict, Optional
 from urllib.parse import quote
 
 from ..config import ForgeConfig, OwnerRef
 from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
-from ..limiter import Limiter, SecondaryLimit, Transient, parse_retry_after
+from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, Provider, transport_failure
+from .base import GitAuth, NotFoundAnswer, Provider, transport_failure
 from .bitbucket_common import clone_link, error_class, error_message, without_userinfo
+from .rate_headers import retry_after_only as read_rate_headers
 
 try:
     import requests
@@ -107,9 +109,9 @@ class BitbucketServerProvider(Provider):
             if status == 401:
                 raise AuthError(self._refused_message(response, what))
             if status == 404:
-                raise _NotFound(response)
+                raise NotFoundAnswer(response=response)
             if status == 429:
-                retry_after = parse_retry_after(response.headers.get("Retry-After"), 0.0)
+                retry_after = read_rate_headers(response.headers, time.time()).retry_after
                 raise SecondaryLimit(retry_after, None, None, "Bitbucket Data Center answered 429 to %s" % what)
             if status >= 500:
                 raise Transient("%s: Bitbucket Data Center answered %d" % (what, status))
@@ -141,7 +143,7 @@ class BitbucketServerProvider(Provider):
     def _check_api(self) -> None:
         try:
             data = self._get("/application-properties", None, "GET /application-properties")[1]
-        except (_NotFound, ForgeError):
+        except (NotFoundAnswer, ForgeError):
             data = None
         if not isinstance(data, dict) or "version" not in data:
             raise ConfigError("api_url %s does not answer like Bitbucket Data Center (no "
@@ -160,7 +162,7 @@ class BitbucketServerProvider(Provider):
             what = "GET /projects/%s/repos start %d" % (key, start)
             try:
                 response, data = self._get(path, {"start": start, "limit": limit}, what)
-            except _NotFound as missing:
+            except NotFoundAnswer as missing:
                 raise self._not_found(key, missing.response, first=start == 0)
             values = data.get("values") if isinstance(data, dict) else None
             if not isinstance(values, list):
@@ -209,11 +211,3 @@ class BitbucketServerProvider(Provider):
             visibility="public" if r.get("public") else "private",
             marker="",
         )
-
-
-class _NotFound(Exception):
-    """A 404 the caller decides about; keeps the response for its body."""
-
-    def __init__(self, response: Any) -> None:
-        super().__init__("404")
-        self.response = response

@@ -14,6 +14,7 @@ tells the total, so the walk starts on the last page.
 
 from __future__ import annotations
 
+import time
 import traceback
 from typing import Any, Dict, Optional, Tuple
 from urllib.parse import quote
@@ -23,8 +24,9 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import (GitAuth, OriginBoundSession, Provider, ReversePageOrder, api_redirect, page_number,
+from .base import (GitAuth, NotFoundAnswer, OriginBoundSession, OwnerStream, Provider, ReversePageOrder, api_redirect, page_number,
                    parse_link_header, transport_failure)
+from .rate_headers import retry_after_only as read_rate_headers
 
 try:
     import requests
@@ -77,10 +79,9 @@ class GiteaProvider(Provider):
                 raise AuthError("Gitea at %s rejected the token (401) during %s: check `token`"
                                 % (self._base, what))
             if status == 404:
-                raise _NotFound(what)
+                raise NotFoundAnswer(what)
             if status == 429:
-                retry_after = response.headers.get("Retry-After")
-                raise SecondaryLimit(float(retry_after) if retry_after and retry_after.isdigit() else None,
+                raise SecondaryLimit(read_rate_headers(response.headers, time.time()).retry_after,
                                      None, None, "Gitea throttled %s (429)" % what)
             if status >= 500:
                 raise Transient("%s: Gitea answered %d" % (what, status))
@@ -97,7 +98,7 @@ class GiteaProvider(Provider):
     def _check_api(self) -> None:
         try:
             data = self._get("/version", None, "GET /version")[1]
-        except (_NotFound, ForgeError):
+        except (NotFoundAnswer, ForgeError):
             data = None
         if not isinstance(data, dict) or "version" not in data:
             raise ConfigError("api_url %s does not answer like a Gitea or Forgejo server "
@@ -108,7 +109,7 @@ class GiteaProvider(Provider):
             try:
                 settings = self._get("/settings/api", None, "GET /settings/api")[1]
                 cap = int(settings.get("max_response_items") or 50)
-            except (_NotFound, ForgeError, ValueError, TypeError):
+            except (NotFoundAnswer, ForgeError, ValueError, TypeError):
                 cap = 50
             self._page_size = max(1, min(self.cfg.per_page, cap))
         return self._page_size
@@ -116,7 +117,7 @@ class GiteaProvider(Provider):
     def _count(self, path: str, what: str) -> Optional[int]:
         """How many repos `path` lists, from a one-item page (X-Total-Count, or
         rel="last" which then is the count); None when the server says neither.
-        Raises _NotFound when the owner does not exist as that kind."""
+        Raises NotFoundAnswer when the owner does not exist as that kind."""
         response = self._get(path, {"page": 1, "limit": 1}, what)[0]
         total = response.headers.get("X-Total-Count")
         if total is not None and total.strip().isdigit():
@@ -131,7 +132,7 @@ class GiteaProvider(Provider):
             path = "/orgs/%s/repos" % name
             try:
                 return path, self._count(path, "GET /orgs/%s/repos" % owner.name)
-            except _NotFound:
+            except NotFoundAnswer:
                 if owner.kind == "org":
                     self._check_api()
                     raise NotFoundError("organization %r was not found on Gitea at %s: check the spelling "
@@ -139,7 +140,7 @@ class GiteaProvider(Provider):
         path = "/users/%s/repos" % name
         try:
             return path, self._count(path, "GET /users/%s/repos" % owner.name)
-        except _NotFound:
+        except NotFoundAnswer:
             self._check_api()
             raise NotFoundError("owner %r was not found on Gitea at %s as %s: check the spelling and "
                                 "owner_kind" % (owner.name, self._base,
@@ -151,24 +152,39 @@ class GiteaProvider(Provider):
         # Gitea lists by id, oldest first, with X-Total-Count: the same reverse
         # walk as GitHub (see ReversePageOrder), so repos deleted mid-listing
         # cannot hide others. Without a total, only short pages are trusted.
-        order = ReversePageOrder(ReversePageOrder.first_page(total, limit), limit,
-                                 links_reliable=total is not None)
+        last_page = ReversePageOrder.first_page(total, limit)
+        order = ReversePageOrder(last_page, limit, links_reliable=total is not None)
+        held: Dict[int, Any] = {}      # the probe page, read alone first, kept for a walk that follows
 
-        def fetch(token: Tuple[int, int]) -> Page:
-            page = token[1]
+        def one_page(page: int) -> Tuple[Any, Any, Dict[str, str]]:
             what = "GET %s page %d" % (path, page)
             try:
                 response, data = self._get(path, {"page": page, "limit": limit}, what)
-            except _NotFound:
+            except NotFoundAnswer:
                 raise NotFoundError("%s vanished while listing (404 on %s)" % (owner.name, what))
             if not isinstance(data, list):
                 raise Transient("%s: expected a JSON list of repositories" % what)
             self.stats.pages += 1
-            links = parse_link_header(response.headers.get("Link"))
-            repos = [self._from_api(r, owner.name) for r in data]
-            return Page(repos, order.next_token(token, len(data), links))
+            return response, data, parse_link_header(response.headers.get("Link"))
 
-        return fetch, order.first_token()
+        def page_fetch(page: int) -> Page:
+            got = one_page(page)
+            if page == last_page:
+                held[page] = got
+            response, data, links = got
+            return Page([self._from_api(r, owner.name) for r in data], page + 1 if "next" in links else None,
+                        raw_bytes=len(response.content or b""))
+
+        def fetch(token: Tuple[int, int]) -> Page:
+            page = token[1]
+            got = held.pop(page, None) if token[0] == 0 else None
+            response, data, links = got or one_page(page)
+            repos = [self._from_api(r, owner.name) for r in data]
+            return Page(repos, order.next_token(token, len(data), links), raw_bytes=len(response.content or b""))
+
+        if total is not None:
+            return OwnerStream(owner, fetch, order.first_token(), total, page_fetch, last_page)
+        return fetch, order.first_token(), total
 
     def _from_api(self, r: Dict[str, Any], owner: str) -> Repo:
         full = r.get("full_name") or "%s/%s" % (owner, r["name"])
@@ -180,9 +196,5 @@ class GiteaProvider(Provider):
             visibility="private" if r.get("private") else ("internal" if r.get("internal") else "public"),
             empty=bool(r.get("empty", False)), topics=tuple(r.get("topics") or ()),
             language=r.get("language") or None, size_kb=int(r.get("size") or 0),
-            marker=r.get("updated_at") or "",
+            marker=r.get("updated_at") or "", wiki=bool(r.get("has_wiki", False)),
         )
-
-
-class _NotFound(Exception):
-    """A 404 the caller decides about."""

@@ -20,8 +20,10 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
+import time
 import traceback
-from typing import Any, Callable, Dict, Mapping, Optional, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Mapping, Optional, Tuple
 from urllib.parse import quote
 
 from ..config import ForgeConfig, OwnerRef
@@ -29,7 +31,13 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, PrimaryLimit, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, Provider, ReversePageOrder, api_redirect, parse_link_header, transport_failure
+from ..listing_cache import request_key, repos_to_rows, rows_fit, rows_to_repos
+from .base import (GitAuth, NotFoundAnswer, OwnerStream, Provider, ReversePageOrder, api_redirect, older_than,
+                   parse_link_header, transport_failure)
+from .rate_headers import github as read_rate_headers
+
+# What _request answers to a conditional GET the forge says is unchanged (304).
+NOT_MODIFIED = object()
 
 try:
     from github import Auth, Github, GithubException, UnknownObjectException
@@ -59,7 +67,7 @@ query($login: String!, $first: Int!, $cursor: String) {
       pageInfo { hasNextPage endCursor }
       nodes {
         databaseId name nameWithOwner url sshUrl isArchived isFork isDisabled
-        isEmpty visibility pushedAt diskUsage
+        isEmpty visibility pushedAt diskUsage hasWikiEnabled
         defaultBranchRef { name }
         primaryLanguage { name }
         repositoryTopics(first: 20) { nodes { topic { name } } }
@@ -70,10 +78,6 @@ query($login: String!, $first: Int!, $cursor: String) {
 """
 
 
-class _NotFound(Exception):
-    """A 404 the caller decides about (unknown owner, or wrong api_url)."""
-
-
 def _header(headers: Optional[Mapping[str, Any]], name: str) -> Optional[str]:
     for key, value in (headers or {}).items():
         if key.lower() == name:
@@ -81,15 +85,10 @@ def _header(headers: Optional[Mapping[str, Any]], name: str) -> Optional[str]:
     return None
 
 
-def _float(value: Optional[str]) -> Optional[float]:
-    try:
-        return float(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
-
-
 class GitHubProvider(Provider):
     name = "github"
+    # GraphQL: totalCount comes with the first page (REST: from the owner record).
+    total_in_first_page = True
 
     def __init__(self, cfg: ForgeConfig, limiter: Limiter) -> None:
         super().__init__(cfg, limiter)
@@ -106,6 +105,7 @@ class GitHubProvider(Provider):
             user_agent="gizzahub-bulk-clone",
         )
         self._req = self._gh.requester
+        self._last = threading.local()      # the size of this thread's last answer
 
     def _make_auth(self):
         cfg = self.cfg
@@ -167,11 +167,16 @@ class GitHubProvider(Provider):
         return self.limiter.call(attempt, what=what)
 
     def _request(self, verb: str, path: str, what: str, params: Optional[Dict[str, Any]] = None,
-                 body: Any = None) -> Tuple[Dict[str, Any], Any]:
+                 body: Any = None, etag: Optional[str] = None) -> Tuple[Dict[str, Any], Any]:
         """requestJsonAndCheck, but a redirect it would not follow (302, 307:
-        another address) is reported as one instead of read as an answer."""
-        status, headers, output = self._req.requestJson(verb, path, parameters=params, input=body)
+        another address) is reported as one instead of read as an answer.
+        With an etag the request is conditional and a 304 answers NOT_MODIFIED."""
+        extra = {"If-None-Match": etag} if etag else None
+        status, headers, output = self._req.requestJson(verb, path, parameters=params, input=body, headers=extra)
+        self._last.bytes = len(output or "")
         self.limiter.observe(headers)
+        if status == 304 and etag:
+            return headers, NOT_MODIFIED
         if 300 <= status < 400:
             raise api_redirect(self.cfg.api_url, what, status, _header(headers, "location"),
                                path if path.startswith("/") else None)
@@ -190,6 +195,31 @@ class GitHubProvider(Provider):
     def _get(self, path: str, params: Optional[Dict[str, Any]], what: str) -> Tuple[Dict[str, str], Any]:
         return self._call(lambda: self._request("GET", path, what, params), what)
 
+    def _get_conditional(self, path: str, params: Optional[Dict[str, Any]], what: str,
+                         keep: Callable[[Dict[str, str], Any], Any],
+                         valid: Callable[[Any], bool] = lambda value: value is not None) -> Any:
+        """GET with If-None-Match when the listing cache holds this answer's
+        ETag (docs/forge-wire.md, "Conditional listing"): a 304 costs no
+        primary budget and the kept value is read back from the cache. On
+        200, ``keep(headers, data)`` is what is stored and returned."""
+        cache = self.cache
+        if cache is None:
+            headers, data = self._get(path, params, what)
+            return keep(headers, data)
+        key = request_key("GET", path, params)
+        etag = cache.etag(key)
+        headers, data = self._call(lambda: self._request("GET", path, what, params, etag=etag), what)
+        if data is NOT_MODIFIED:
+            value = cache.load(key)
+            if value is not None and valid(value):
+                self.stats.not_modified += 1
+                return value
+            # The cache lost it, or another version of the collection wrote it: ask in full.
+            headers, data = self._get(path, params, what)
+        value = keep(headers, data)
+        cache.store(key, _header(headers, "etag"), value)
+        return value
+
     def _translate(self, exc: "GithubException", what: str) -> Exception:
         headers = exc.headers or {}
         self.limiter.observe(headers)
@@ -197,9 +227,12 @@ class GitHubProvider(Provider):
         message = str(data.get("message") or data.get("data") or exc.message or "")
         lower = message.lower()
         status = exc.status
-        remaining = _header(headers, "x-ratelimit-remaining")
-        reset_at = _float(_header(headers, "x-ratelimit-reset"))
-        retry_after = _float(_header(headers, "retry-after"))
+        word = read_rate_headers(headers, time.time())
+        budget = word.budget
+        remaining = budget.remaining if budget is not None else None
+        reset_at = budget.reset_at if budget is not None else None
+        limit = budget.limit if budget is not None else None
+        retry_after = word.retry_after
         if status == 401:
             return AuthError(
                 "GitHub at %s rejected the credentials (401 %s) during %s: check `token` "
@@ -207,21 +240,20 @@ class GitHubProvider(Provider):
                 % (self.cfg.api_url, message or "Bad credentials", what))
         errors = data.get("errors") if isinstance(data.get("errors"), list) else []
         if status == 400 and errors and errors[0].get("type") == "RATE_LIMITED":
-            return PrimaryLimit(reset_at or 0.0, _float(_header(headers, "x-ratelimit-limit")),
-                                "graphql", errors[0].get("message", "GraphQL rate limit exceeded"))
+            return PrimaryLimit(reset_at or 0.0, limit, "graphql",
+                                errors[0].get("message", "GraphQL rate limit exceeded"))
         if status in (403, 429):
             if "secondary rate limit" in lower or "abuse" in lower:
-                return SecondaryLimit(retry_after, reset_at, int(remaining) if remaining else None, message)
-            if remaining == "0" or lower.startswith("api rate limit exceeded"):
-                limit = _float(_header(headers, "x-ratelimit-limit"))
-                resource = _header(headers, "x-ratelimit-resource") or "core"
+                return SecondaryLimit(retry_after, reset_at, remaining, message)
+            if remaining == 0 or lower.startswith("api rate limit exceeded"):
+                resource = budget.resource if budget is not None else "core"
                 return PrimaryLimit(reset_at or 0.0, limit, resource, message)
             if status == 429 or retry_after is not None:
-                return SecondaryLimit(retry_after, reset_at, int(remaining) if remaining else None, message)
+                return SecondaryLimit(retry_after, reset_at, remaining, message)
             return ForgeError("GitHub refused %s (403 %s): the token lacks the access this needs "
                               "(for private repos: `repo` scope, or org membership)" % (what, message))
         if status == 404:
-            return _NotFound(message)
+            return NotFoundAnswer(message)
         if status >= 500:
             return Transient("%s: GitHub answered %d" % (what, status))
         return ForgeError("GitHub answered %d to %s: %s" % (status, what, message))
@@ -230,15 +262,15 @@ class GitHubProvider(Provider):
 
     def _owner_record(self, path: str, what: str) -> Optional[Dict[str, Any]]:
         try:
-            return self._get(path, None, what)[1]
-        except _NotFound:
+            return self._get_conditional(path, None, what, lambda headers, data: data)
+        except NotFoundAnswer:
             return None
 
     def _check_api_root(self) -> None:
         """A 404 for an owner may mean the api_url points somewhere else."""
         try:
             data = self._get("/", None, "GET the API root")[1]
-        except (_NotFound, ForgeError):
+        except (NotFoundAnswer, ForgeError):
             data = None
         if not isinstance(data, dict) or "current_user_url" not in data:
             raise ConfigError(
@@ -266,7 +298,7 @@ class GitHubProvider(Provider):
             count = int(first.get("total_count") or 0) if isinstance(first, dict) else None
             return path, dict(oldest_first), count, "repositories"
         if owner.kind == "self":
-            me = self._get("/user", None, "GET /user")[1]
+            me = self._get_conditional("/user", None, "GET /user", lambda headers, data: data)
             private = me.get("owned_private_repos") or me.get("total_private_repos") or 0
             count = int(me.get("public_repos") or 0) + int(private)
             return "/user/repos", dict(oldest_first, affiliation="owner"), count, None
@@ -289,27 +321,81 @@ class GitHubProvider(Provider):
         if self.cfg.api == "graphql" and owner.kind not in ("self", "installation"):
             return self._graphql_stream(owner)
         path, params, estimate, list_key = self._resolve(owner)
-        order = ReversePageOrder(ReversePageOrder.first_page(estimate, self.cfg.per_page), self.cfg.per_page)
         label = owner.name
+        since = self.changed_since(owner, estimate) if owner.kind != "installation" else None
+        if since is not None:
+            return self._changed_first(owner, path, params, since), 1, estimate
+        last_page = ReversePageOrder.first_page(estimate, self.cfg.per_page)
+        order = ReversePageOrder(last_page, self.cfg.per_page)
+
+        probe: Dict[int, Any] = {}     # the last page, read alone first, kept for a walk that follows
+
+        def page_fetch(page: int) -> Page:
+            query = dict(params, per_page=self.cfg.per_page, page=page)
+            got = self._list_page(owner, path, query, list_key, label)
+            if page == last_page:
+                probe[page] = got
+            repos, links, _count, size = got
+            if page == 1 and self.plan is not None and list_key is None:
+                self._list_page(owner, path, dict(params, sort="pushed", direction="desc",
+                                                  per_page=self.cfg.per_page, page=1), None, label)
+            return Page(repos, page + 1 if "next" in links else None, raw_bytes=size)
 
         def fetch(token: Tuple[int, int]) -> Page:
             page = token[1]
             query = dict(params, per_page=self.cfg.per_page, page=page)
-            what = "GET %s page %d" % (path, page)
-            try:
-                headers, data = self._get(path, query, what)
-            except _NotFound:
-                raise NotFoundError("%s vanished while listing (404 on %s)" % (owner.name, what))
+            got = probe.pop(page, None) if token[0] == 0 else None
+            repos, links, count, size = got or self._list_page(owner, path, query, list_key, label)
+            following = order.next_token(token, count, links)
+            if following is None and self.plan is not None and list_key is None:
+                # Keep the first changed-first page too, so the next run's first
+                # request can already be answered 304.
+                self._list_page(owner, path, dict(params, sort="pushed", direction="desc",
+                                                  per_page=self.cfg.per_page, page=1), None, label)
+            return Page(repos, following, raw_bytes=size)
+
+        if estimate is not None and list_key is None:
+            return OwnerStream(owner, fetch, order.first_token(), estimate, page_fetch, last_page)
+        return fetch, order.first_token(), estimate
+
+    def _list_page(self, owner: OwnerRef, path: str, query: Dict[str, Any], list_key: Optional[str],
+                   label: str) -> Tuple[List[Repo], Dict[str, str], int, int]:
+        """One page of a listing, conditional when the cache knows it:
+        (repos, Link relations, item count, bytes received)."""
+        what = "GET %s page %d" % (path, query["page"])
+
+        def keep(headers: Dict[str, str], data: Any) -> Dict[str, Any]:
             if list_key:
                 data = data.get(list_key) or []
             if not isinstance(data, list):
                 raise Transient("%s: expected a JSON list of repositories" % what)
-            self.stats.pages += 1
-            links = parse_link_header(_header(headers, "link"))
             repos = [self._from_rest(item, label) for item in data]
-            return Page(repos, order.next_token(token, len(data), links))
+            return dict(repos_to_rows(repos), links=parse_link_header(_header(headers, "link")), count=len(data))
 
-        return fetch, order.first_token()
+        self._last.bytes = 0
+        try:
+            kept = self._get_conditional(path, query, what, keep, valid=rows_fit)
+        except NotFoundAnswer:
+            raise NotFoundError("%s vanished while listing (404 on %s)" % (owner.name, what))
+        self.stats.pages += 1
+        repos = rows_to_repos(kept) or []
+        return repos, kept.get("links") or {}, int(kept.get("count") or 0), self._last.bytes
+
+    def _changed_first(self, owner: OwnerRef, path: str, params: Dict[str, Any], since: str):
+        """Most recently pushed first (sort=pushed, direction=desc), forward,
+        stopping after the first page whose oldest push is older than
+        ``since`` (docs/forge-wire.md, "Changed-first listing"). A push made
+        while we read moves a repository to the front, onto a page already
+        read: it is seen by the next run, as a push made just after this one."""
+        query = dict(params, sort="pushed", direction="desc")
+
+        def fetch(page: int) -> Page:
+            params = dict(query, per_page=self.cfg.per_page, page=page)
+            repos, links, count, size = self._list_page(owner, path, params, None, owner.name)
+            more = "next" in links and count > 0 and not older_than([r.marker for r in repos], since)
+            return Page(repos, page + 1 if more else None, raw_bytes=size)
+
+        return fetch
 
     def _from_rest(self, d: Dict[str, Any], owner: str) -> Repo:
         full = d.get("full_name") or "%s/%s" % ((d.get("owner") or {}).get("login", owner), d["name"])
@@ -324,7 +410,7 @@ class GitHubProvider(Provider):
             # REST has no emptiness flag; GitHub reports size 0 for a repo with no commits.
             empty=size == 0, disabled=bool(d.get("disabled", False)),
             topics=tuple(d.get("topics") or ()), language=d.get("language"),
-            size_kb=size, marker=d.get("pushed_at") or "",
+            size_kb=size, marker=d.get("pushed_at") or "", wiki=bool(d.get("has_wiki", False)),
         )
 
     def _graphql_stream(self, owner: OwnerRef):
@@ -347,7 +433,7 @@ class GitHubProvider(Provider):
                 return data
             try:
                 return self._call(fn, what)
-            except _NotFound:
+            except NotFoundAnswer:
                 return None
 
         def fetch(cursor: Optional[str]) -> Page:
@@ -366,7 +452,9 @@ class GitHubProvider(Provider):
             self.stats.pages += 1
             repos = [self._from_graphql(n, owner.name) for n in conn.get("nodes") or []]
             info = conn.get("pageInfo") or {}
-            return Page(repos, info.get("endCursor") if info.get("hasNextPage") else None)
+            total = conn.get("totalCount")
+            return Page(repos, info.get("endCursor") if info.get("hasNextPage") else None,
+                        raw_bytes=self._last.bytes, total=int(total) if isinstance(total, int) else None)
 
         return fetch, None
 
@@ -379,9 +467,55 @@ class GitHubProvider(Provider):
             ssh_url=n.get("sshUrl") or "", web_url=url,
             default_branch=(n.get("defaultBranchRef") or {}).get("name") or "",
             archived=bool(n.get("isArchived")), fork=bool(n.get("isFork")),
-            visibility=(n.get("visibility") or ("PRIVATE" if n.get("isPrivate") else "PUBLIC")).lower(),
+            visibility=(n.get("visibility") or "PUBLIC").lower(),
             empty=bool(n.get("isEmpty")), disabled=bool(n.get("isDisabled")),
             topics=tuple(t["topic"]["name"] for t in ((n.get("repositoryTopics") or {}).get("nodes") or [])),
             language=(n.get("primaryLanguage") or {}).get("name"),
             size_kb=int(n.get("diskUsage") or 0), marker=n.get("pushedAt") or "",
+            wiki=bool(n.get("hasWikiEnabled")),
+        )
+
+    # --- gists (extras.py) ------------------------------------------------------------
+
+    def gists(self, owner: OwnerRef) -> Iterator[Repo]:
+        """A user's public gists (GET /users/{user}/gists), or with owner_kind
+        self the token's own, secret ones included (GET /gists). Organizations
+        have no gists. Newest first, forward by the Link header: a gist list
+        is short, and a gist is cloned by its id whatever page it was on."""
+        if owner.kind in ("org", "installation"):
+            return
+        if owner.kind == "self":
+            path = "/gists"
+        else:
+            name = quote(owner.name, safe="")
+            if owner.kind == "auto":
+                record = self._owner_record("/users/%s" % name, "GET /users/%s" % owner.name)
+                if record is None or record.get("type") == "Organization":
+                    return
+            path = "/users/%s/gists" % name
+        page = 1
+        while True:
+            what = "GET %s page %d" % (path, page)
+            try:
+                headers, data = self._get(path, {"per_page": self.cfg.per_page, "page": page}, what)
+            except NotFoundAnswer:
+                return
+            if not isinstance(data, list):
+                raise Transient("%s: expected a JSON list of gists" % what)
+            self.stats.pages += 1
+            for item in data:
+                if isinstance(item, dict) and item.get("id") and item.get("git_pull_url"):
+                    yield self._from_gist(item, owner.name)
+            if not data or "next" not in parse_link_header(_header(headers, "link")):
+                return
+            page += 1
+
+    def _from_gist(self, g: Dict[str, Any], owner: str) -> Repo:
+        gist_id = str(g["id"])
+        login = (g.get("owner") or {}).get("login") or owner
+        return Repo(
+            provider="github", host=self.cfg.host, owner=login, name=gist_id,
+            full_path="%s/gists/%s" % (login, gist_id), id=0, clone_url=g["git_pull_url"],
+            web_url=g.get("html_url") or "", visibility="public" if g.get("public") else "private",
+            marker=g.get("updated_at") or "", kind="gist", ref=gist_id,
         )

@@ -20,8 +20,9 @@ every RateLimit-* header, including those of failed calls.
 from __future__ import annotations
 
 import threading
+import time
 import traceback
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Iterator, Optional, Tuple
 from urllib.parse import quote
 
 from ..config import ForgeConfig, OwnerRef
@@ -29,7 +30,9 @@ from ..errors import AuthError, ConfigError, ForgeError, NotFoundError
 from ..limiter import Limiter, SecondaryLimit, Transient
 from ..paginator import Page
 from ..repo import Repo
-from .base import GitAuth, OriginBoundSession, Provider, ReversePageOrder, api_redirect, transport_failure
+from .base import (GitAuth, NotFoundAnswer, OriginBoundSession, OwnerStream, Provider, ReversePageOrder, api_redirect,
+                   older_than, transport_failure)
+from .rate_headers import gitlab as read_rate_headers
 
 try:
     import gitlab
@@ -49,6 +52,18 @@ except ImportError:
 # GitLab leaves X-Total, X-Total-Pages and rel="last" out above this many rows.
 TOTALS_LIMIT = 10000
 
+# GitLab moves a project's last_activity_at at most about once an hour.
+ACTIVITY_LAG = 3600.0
+
+
+def wiki_enabled(project: Dict[str, Any]) -> bool:
+    """wiki_access_level (enabled, private; disabled), or the older boolean
+    wiki_enabled that GitLab still sends beside it (docs/forge-wire.md, "Wikis")."""
+    level = project.get("wiki_access_level")
+    if isinstance(level, str):
+        return level != "disabled"
+    return bool(project.get("wiki_enabled", False))
+
 
 def gitlab_base_url(api_url: str) -> str:
     """python-gitlab wants the instance URL; accept one ending in /api/v4 too."""
@@ -62,6 +77,7 @@ class GitLabProvider(Provider):
     def __init__(self, cfg: ForgeConfig, limiter: Limiter) -> None:
         super().__init__(cfg, limiter)
         self._last = threading.local()
+        self._me: Optional[Dict[str, Any]] = None      # GET /user, for personal snippets (gists)
         # python-gitlab would follow a redirect to another host with PRIVATE-TOKEN.
         session = OriginBoundSession()
         session.hooks["response"].append(self._on_response)
@@ -115,22 +131,12 @@ class GitLabProvider(Provider):
             return api_redirect(self.cfg.api_url, what, status, headers.get("Location"),
                                 "/api/v4" + path if path and path.startswith("/") else None)
         if status == 429:
-            retry_after = headers.get("Retry-After")
-            try:
-                wait = float(retry_after) if retry_after is not None else None
-            except ValueError:
-                wait = None
-                try:
-                    from email.utils import parsedate_to_datetime
-                    import time
-                    wait = max(0.0, parsedate_to_datetime(retry_after).timestamp() - time.time())
-                except (TypeError, ValueError):
-                    wait = None
-            reset = headers.get("RateLimit-Reset")
-            return SecondaryLimit(wait, float(reset) if reset else None, None,
+            word = read_rate_headers(headers, time.time())
+            reset_at = word.budget.reset_at if word.budget is not None else None
+            return SecondaryLimit(word.retry_after, reset_at, None,
                                   "GitLab throttled %s (429 %s)" % (what, exc.error_message))
         if status == 404:
-            return _NotFound(str(exc.error_message))
+            return NotFoundAnswer(str(exc.error_message))
         if status == 403:
             return ForgeError("GitLab refused %s (403 %s): the token lacks access (read_api scope, "
                               "group membership)" % (what, exc.error_message))
@@ -143,7 +149,7 @@ class GitLabProvider(Provider):
     def _check_api(self) -> None:
         try:
             data = self._request("/version", None, "GET /version")[1]
-        except (_NotFound, ForgeError):
+        except (NotFoundAnswer, ForgeError):
             data = None
         if not isinstance(data, dict) or "version" not in data:
             raise ConfigError("api_url %s does not answer like a GitLab instance (no /api/v4/version): "
@@ -167,7 +173,7 @@ class GitLabProvider(Provider):
                 response, data = self._request(list_path, dict(params, per_page=1, page=1),
                                                "GET /groups/%s/projects" % owner.name)
                 return "group", list_path, params, self._total(response, data)
-            except _NotFound:
+            except NotFoundAnswer:
                 if owner.kind == "group":
                     self._check_api()
                     raise NotFoundError("group %r was not found on GitLab at %s: check the full path "
@@ -175,7 +181,7 @@ class GitLabProvider(Provider):
                                         % (owner.name, self.cfg.api_url))
         try:
             users = self._request("/users", {"username": owner.name}, "GET /users?username=%s" % owner.name)[1]
-        except _NotFound:
+        except NotFoundAnswer:
             users = None      # every GitLab answers /users: this is not a GitLab API
         if not users:
             self._check_api()
@@ -203,6 +209,11 @@ class GitLabProvider(Provider):
         if kind == "user":
             return self._follow_next(owner, path, params)
         per_page = int(params["per_page"])
+        # last_activity_at moves at most once an hour (ACTIVITY_LAG): look back that much further.
+        since = self.changed_since(owner, total, ACTIVITY_LAG)
+        if since is not None:
+            return self._changed_first(owner, path, dict(params, order_by="last_activity_at", sort="desc"),
+                                       since), 1, total
         if total is None:
             # Totals vanish above 10,000 rows: start on the page holding row 10,001.
             probe = TOTALS_LIMIT // per_page + 1
@@ -212,18 +223,49 @@ class GitLabProvider(Provider):
         # they get the reverse walk (see ReversePageOrder): ordered by id, new
         # projects land after the end and deletions cannot hide a project.
         order = ReversePageOrder(probe, per_page)
+        held: Dict[int, Any] = {}      # the probe page, read alone first, kept for a walk that follows
 
-        def fetch(token: Tuple[int, int]) -> Page:
-            page = token[1]
+        def one_page(page: int) -> Tuple[Any, Any, Dict[str, str]]:
             response, data = self._request(path, dict(params, page=page), "GET %s page %d" % (path, page))
             if not isinstance(data, list):
                 raise Transient("GET %s page %d: expected a JSON list of projects" % (path, page))
             self.stats.pages += 1
             links = {rel: link.get("url") for rel, link in response.links.items() if link.get("url")}
-            repos = [self._from_api(p, owner.name) for p in data]
-            return Page(repos, order.next_token(token, len(data), links))
+            return response, data, links
 
-        return fetch, order.first_token()
+        def page_fetch(page: int) -> Page:
+            got = one_page(page)
+            if page == probe:
+                held[page] = got
+            response, data, links = got
+            return Page([self._from_api(p, owner.name) for p in data], page + 1 if "next" in links else None,
+                        raw_bytes=len(response.content or b""))
+
+        def fetch(token: Tuple[int, int]) -> Page:
+            page = token[1]
+            got = held.pop(page, None) if token[0] == 0 else None
+            response, data, links = got or one_page(page)
+            repos = [self._from_api(p, owner.name) for p in data]
+            return Page(repos, order.next_token(token, len(data), links), raw_bytes=len(response.content or b""))
+
+        if total is not None:
+            return OwnerStream(owner, fetch, order.first_token(), total, page_fetch, probe)
+        return fetch, order.first_token(), total
+
+    def _changed_first(self, owner: OwnerRef, path: str, params: Dict[str, Any], since: str):
+        """Most recent activity first, forward, stopping after the first page
+        whose oldest activity is before ``since`` (docs/forge-wire.md,
+        "Changed-first listing")."""
+        def fetch(page: int) -> Page:
+            response, data = self._request(path, dict(params, page=page), "GET %s page %d" % (path, page))
+            if not isinstance(data, list):
+                raise Transient("GET %s page %d: expected a JSON list of projects" % (path, page))
+            self.stats.pages += 1
+            repos = [self._from_api(p, owner.name) for p in data]
+            more = bool(data) and "next" in response.links and not older_than([r.marker for r in repos], since)
+            return Page(repos, page + 1 if more else None, raw_bytes=len(response.content or b""))
+
+        return fetch
 
     def _follow_next(self, owner: OwnerRef, path: str, params: Dict[str, Any]):
         def fetch(token) -> Page:
@@ -234,7 +276,7 @@ class GitLabProvider(Provider):
             self.stats.pages += 1
             nxt = response.links.get("next", {}).get("url")
             repos = [self._from_api(p, owner.name) for p in data]
-            return Page(repos, (nxt, None) if nxt else None)
+            return Page(repos, (nxt, None) if nxt else None, raw_bytes=len(response.content or b""))
 
         return fetch, (path, params)
 
@@ -250,9 +292,51 @@ class GitLabProvider(Provider):
             archived=bool(p.get("archived", False)), fork="forked_from_project" in p,
             visibility=p.get("visibility") or "public", empty=bool(p.get("empty_repo", False)),
             topics=tuple(p.get("topics") or p.get("tag_list") or ()), language=None,
-            size_kb=0, marker=p.get("last_activity_at") or "",
+            size_kb=0, marker=p.get("last_activity_at") or "", wiki=wiki_enabled(p),
         )
 
+    # --- snippets (extras.py) ---------------------------------------------------------
 
-class _NotFound(Exception):
-    """A 404 the caller decides about."""
+    def gists(self, owner: OwnerRef) -> Iterator[Repo]:
+        """Personal snippets: GitLab lists only the current user's (GET /snippets),
+        so only for the owner that is the token's own user."""
+        if owner.kind == "group" or not self.cfg.token:
+            return
+        me = self._me
+        if me is None:
+            try:
+                me = self._request("/user", None, "GET /user")[1]
+            except NotFoundAnswer:
+                me = {}
+            self._me = me
+        if not isinstance(me, dict) or str(me.get("username", "")).lower() != owner.name.lower():
+            return
+        yield from self._snippets("/snippets", owner.name)
+
+    def repo_gists(self, repo: Repo) -> Iterator[Repo]:
+        """A project's snippets (GET /projects/:id/snippets): one request per project."""
+        if repo.kind != "repo":
+            return
+        try:
+            yield from self._snippets("/projects/%d/snippets" % repo.id, repo.owner)
+        except (NotFoundAnswer, ForgeError):
+            return            # snippets switched off, or not visible to this token
+
+    def _snippets(self, path: str, owner: str) -> Iterator[Repo]:
+        url: Optional[str] = path
+        query: Optional[Dict[str, Any]] = {"per_page": self.cfg.per_page}
+        while url:
+            response, data = self._request(url, query, "GET %s" % path)
+            if not isinstance(data, list):
+                raise Transient("GET %s: expected a JSON list of snippets" % path)
+            self.stats.pages += 1
+            for s in data:
+                if isinstance(s, dict) and s.get("id") is not None and s.get("http_url_to_repo"):
+                    ident = str(s["id"])
+                    yield Repo(
+                        provider="gitlab", host=self.cfg.host, owner=owner, name=ident,
+                        full_path="%s/gists/%s" % (owner, ident), id=int(s["id"]),
+                        clone_url=s["http_url_to_repo"], ssh_url=s.get("ssh_url_to_repo") or "",
+                        web_url=s.get("web_url") or "", visibility=s.get("visibility") or "private",
+                        marker=s.get("updated_at") or "", kind="snippet", ref=ident)
+            url, query = response.links.get("next", {}).get("url"), None
