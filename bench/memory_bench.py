@@ -65,13 +65,14 @@ before = rss()
 started = time.perf_counter()
 journal = Journal.open(sys.argv[1], readonly=True)
 loaded = time.perf_counter() - started
+held = rss() - before
 keys = list(journal.keys())
 started = time.perf_counter()
 for key in keys:
     journal.get(key)
 lookup = (time.perf_counter() - started) / max(1, len(keys))
 print(json.dumps({"entries": len(journal), "load_seconds": loaded, "lookup_us": lookup * 1e6,
-                  "rss_growth_mb": (rss() - before) / 1024.0}))
+                  "rss_growth_mb": held / 1024.0}))
 """
 
 _SQLITE_PROBE = r"""
@@ -84,13 +85,14 @@ db = sqlite3.connect(sys.argv[1])
 db.execute("PRAGMA journal_mode=WAL")
 count = db.execute("SELECT count(*) FROM repos").fetchone()[0]
 loaded = time.perf_counter() - started
+held = rss() - before
 keys = [k for (k,) in db.execute("SELECT key FROM repos")]
 started = time.perf_counter()
 for key in keys:
     db.execute("SELECT marker, head, path, outcome, full_path, ts, strategy FROM repos WHERE key=?", (key,)).fetchone()
 lookup = (time.perf_counter() - started) / max(1, len(keys))
 print(json.dumps({"entries": count, "load_seconds": loaded, "lookup_us": lookup * 1e6,
-                  "rss_growth_mb": (rss() - before) / 1024.0}))
+                  "rss_growth_mb": held / 1024.0}))
 """
 
 
