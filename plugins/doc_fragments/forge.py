@@ -98,9 +98,28 @@ options:
       - V(project) and V(user) exist on Bitbucket Data Center; V(user) lists the personal project of the user
         named in O(owners), and V(auto) reads a name starting with C(~) as a personal project, any other as a
         project key.
+      - V(all) (GitLab) lists every project of the instance the token can see (all of them with an
+        administrator's token), with keyset pagination over C(GET /projects); leave O(owners) empty. A project
+        missing from this complete listing counts as gone for O(gizzahub.bulk_clone.bulk_clone#module:prune)
+        like any owner's. Refused on gitlab.com, where it would mean every public project of the site.
+      - V(starred) (GitHub, GitLab, Gitea) lists the repositories the users in O(owners) starred, or with
+        O(owners) empty those of the token's own user. Each repository keeps its own owner, so the default
+        O(gizzahub.bulk_clone.bulk_clone#module:path_template) puts it at C(OWNER/NAME) whoever starred it.
+        Unstarring is not deleting, so O(gizzahub.bulk_clone.bulk_clone#module:prune) never removes a clone
+        because its repository is no longer starred (it is reported as kept).
+        On GitHub the listing always uses the REST API, whatever O(api) says.
     type: str
     default: auto
-    choices: [auto, org, user, group, self, installation, workspace, project]
+    choices: [auto, org, user, group, self, installation, workspace, project, all, starred]
+  with_shared:
+    description:
+      - GitLab only. Also list the projects of other groups and users shared with each group in O(owners)
+        (GitLab's C(with_shared=true)); by default a group lists only its own projects and its subgroups'.
+      - Shared projects keep their own path (C({owner}) is their own namespace), so they never mix with the
+        group's folders. A project no longer shared is not gone, so
+        O(gizzahub.bulk_clone.bulk_clone#module:prune) never removes its clone.
+    type: bool
+    default: false
   api:
     description:
       - GitHub only. V(graphql) moves an order of magnitude fewer bytes per repository than V(rest).
@@ -141,12 +160,17 @@ options:
       - Keep only repositories matching one of these regular expressions (Python C(re.search)).
       - A pattern containing C(/) is matched against the full path (C(owner/name), GitLab subgroups
         included), any other against the name.
+      - An entry starting with C(glob:) is a glob pattern instead, as ghorg and gitlabber users write them,
+        for example V(glob:api-*) or V(glob:platform/**). A glob matches the whole name (or the whole full
+        path when it contains C(/)), ignoring case; C(*) and C(?) stay within one path segment, C(**) crosses
+        C(/), C([abc]) and C([!abc]) are sets. Globs and regular expressions mix in one list.
     type: list
     elements: str
     default: []
   exclude:
     description:
-      - Drop repositories matching one of these regular expressions (matched like O(include)).
+      - Drop repositories matching one of these regular expressions or C(glob:) patterns (matched like
+        O(include)).
     type: list
     elements: str
     default: []
@@ -207,4 +231,19 @@ options:
       - A stable hash of the full path assigns every repository to exactly one shard, so N hosts
         or N CI jobs each given a different V(i) cover the owners once between them.
     type: str
+  pushed_within:
+    description:
+      - Keep only repositories with activity within this long before the run started, a whole number and a
+        unit, V(h) (hours), V(d) (days) or V(w) (weeks), for example V(365d), V(12h) or V(4w).
+      - Activity is GitHub's C(pushed_at), GitLab's C(last_activity_at) (which GitLab updates at most about
+        once an hour), Gitea's C(updated_at) and Bitbucket Cloud's C(updated_on); returned as C(pushed_at).
+        A repository without such a time (never pushed) is left out. Bitbucket Data Center lists no such time
+        and refuses the option.
+      - A repository left out by this or any other filter is never pruned.
+    type: str
+  min_stars:
+    description:
+      - Keep only repositories starred by at least this many users (GitHub C(stargazers_count), GitLab
+        C(star_count), Gitea C(stars_count); returned as C(stars)). Bitbucket has no stars and refuses it.
+    type: int
 '''

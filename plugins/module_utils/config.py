@@ -23,9 +23,11 @@ from .redact import MASK
 
 # Owner kinds each provider really has. "auto" asks the forge which one a name is.
 OWNER_KINDS = {
-    "github": ("auto", "org", "user", "self", "installation"),
-    "gitlab": ("auto", "group", "user"),
-    "gitea": ("auto", "org", "user"),
+    # starred: the repositories the named users (none: the token's user) starred.
+    "github": ("auto", "org", "user", "self", "installation", "starred"),
+    # all: every project the token can see on the instance (an admin's token: all of them).
+    "gitlab": ("auto", "group", "user", "all", "starred"),
+    "gitea": ("auto", "org", "user", "starred"),
     # Bitbucket Cloud: every owner is a workspace.
     "bitbucket": ("auto", "workspace"),
     # Data Center: project keys; auto reads ~NAME as a personal project, user names one.
@@ -80,6 +82,8 @@ class ForgeConfig:
     retry_base: float = 1.0
     timeout: float = option("timeout").default
     validate_certs: bool = option("validate_certs").default
+    # GitLab: also list the projects of other namespaces shared with a group.
+    with_shared: bool = option("with_shared").default
 
     @property
     def host(self) -> str:
@@ -213,6 +217,7 @@ def build_forge_config(
     retry_base: Optional[float] = None,
     secret_sources: Optional[Mapping[str, str]] = None,
     username: Optional[str] = None,
+    with_shared: bool = False,
 ) -> ForgeConfig:
     """Check the forge options together and name the one to change.
 
@@ -258,6 +263,9 @@ def build_forge_config(
         if token:
             raise ConfigError("give either token or the GitHub App settings, not both")
     check_username(provider, username, token)
+    if with_shared and provider != "gitlab":
+        raise ConfigError("with_shared is a GitLab setting (projects of other groups shared with a group); "
+                          "provider %s has no such sharing: remove with_shared" % provider)
     if max_wait is not None and max_wait < 0:
         raise ConfigError("max_wait must be 0 or more seconds, not %r" % max_wait)
     if timeout is not None and (isinstance(timeout, bool) or not timeout > 0):
@@ -286,6 +294,7 @@ def build_forge_config(
         api=api,
         max_calls_per_second=max_calls_per_second,
         validate_certs=validate_certs,
+        with_shared=bool(with_shared),
     )
     if max_wait is not None:
         cfg.max_wait = float(max_wait)
@@ -332,9 +341,19 @@ def build_owners(provider: str, owners: Sequence[str], owner_kind: Optional[str]
         if names:
             raise ConfigError("owner_kind %s lists the token's own repositories: leave owners empty" % kind)
         return (OwnerRef("", kind),)
+    if kind == "starred" and not names:
+        return (OwnerRef("", kind),)        # the token's own user
+    if kind == "all":
+        if names:
+            raise ConfigError("owner_kind all lists every project of the instance the token can see: leave owners "
+                              "empty (or name groups and users with owner_kind auto)")
+        return (OwnerRef("", kind),)
     if not names:
         raise ConfigError("owners is empty: name at least one organization, group or user")
     for name in names:
+        if kind == "starred" and "/" in name:
+            raise ConfigError("owner %r has a '/': with owner_kind starred, owners are user names (leave owners "
+                              "empty for the token's own user)" % name)
         if provider != "gitlab" and "/" in name:
             raise ConfigError("owner %r has a '/': only GitLab groups nest; on %s name the org or user alone"
                               % (name, provider))

@@ -54,7 +54,7 @@ from .pushmirror import PushMirror, PushSettings, validate_push_template
 from .redact import Redactor
 from .repo import Repo
 from .report import INTERRUPTED, NOT_ATTEMPTED, RepoReport, RunReport, report_path_for
-from .selection import Selection, compile_selection
+from .selection import Selection, check_for_provider, compile_selection
 from .strategies import SyncOptions
 from .sync import LeftoverSweeper, sync_repo
 
@@ -188,7 +188,7 @@ def build_job(values: Mapping[str, Any], door: str = BULK_CLONE, check_mode: boo
                 secret_sources["token"] = env_name
     forge = build_forge_config(
         provider=v.get("provider"), api_url=v.get("api_url"), token=token, secret_sources=secret_sources,
-        username=v.get("username"),
+        username=v.get("username"), with_shared=bool(v.get("with_shared")),
         app_id=v.get("app_id"), app_private_key=v.get("app_private_key"),
         app_installation_id=v.get("app_installation_id"), api=v.get("api"), max_wait=v.get("max_wait"),
         max_calls_per_second=v.get("max_calls_per_second"), validate_certs=v.get("validate_certs", True),
@@ -197,7 +197,15 @@ def build_job(values: Mapping[str, Any], door: str = BULK_CLONE, check_mode: boo
     if sync is not None:
         _check_extras(forge.provider, sync)
     owners = build_owners(forge.provider, v.get("owners") or [], v.get("owner_kind"))
+    if any(o.kind == "all" for o in owners) and forge.host.lower() in ("gitlab.com", "www.gitlab.com"):
+        raise ConfigError("owner_kind all lists every project the token can see: on gitlab.com that is every public "
+                          "project of the site (millions). Use it on your own GitLab instance (api_url), or name "
+                          "groups and users in owners")
+    if any(o.kind == "starred" and not o.name for o in owners) and (forge.app_id or not forge.token):
+        raise ConfigError("owner_kind starred with no owners lists the stars of the token's own user: give a "
+                          "personal token (a GitHub App installation has no user), or name the users in owners")
     selection = compile_selection(**{o.name: v.get(o.name) for o in at(ORG_REPOS) if o.group == "selection"})
+    check_for_provider(selection, forge.provider)
     secrets = tuple(s for s in (forge.token, forge.app_private_key, push.token if push else None) if s)
     return JobSpec(forge=forge, owners=owners, selection=selection, sync=sync, push=push,
                    summary_template=v.get("summary_template") if sync else None, diff=diff, shard=v.get("shard"),
@@ -790,13 +798,19 @@ class _Run:
 
     # --- gone ---------------------------------------------------------------------------
 
+    @property
+    def _lists_stars(self) -> bool:
+        return any(o.kind == "starred" for o in self.spec.owners)
+
+    def _same_forge(self, key: str) -> bool:
+        provider, _sep, rest = key.partition(":")
+        return provider == self.spec.forge.provider and rest.rpartition(":")[0] == self.spec.forge.host
+
     def _owned_by_this_run(self, key: str, full_path: Optional[str]) -> bool:
         """Whether a journal entry belongs to an owner this run listed completely."""
-        provider, _sep, rest = key.partition(":")
-        host = rest.rpartition(":")[0]
-        if provider != self.spec.forge.provider or host != self.spec.forge.host:
+        if not self._same_forge(key) or self._lists_stars:
             return False
-        if any(o.kind in ("self", "installation") for o in self.spec.owners):
+        if any(o.kind in ("self", "installation", "all") for o in self.spec.owners):
             return True
         path = (full_path or "").lower()
         return any(path.startswith(o.name.lower().strip("/") + "/") for o in self.spec.owners)
@@ -830,7 +844,13 @@ class _Run:
             entry = journal.get(key)
             repo_id = key.rpartition(":")[2]
             info: Dict[str, Any] = {"key": key, "full_path": entry.full_path, "path": entry.path}
-            if not self._owned_by_this_run(key, entry.full_path):
+            if self._lists_stars and self._same_forge(key):
+                # Unstarring is not deleting: a starred listing never confirms a
+                # repository gone, so nothing it left out is pruned (README: Starred).
+                info.update(action="kept", reason="not starred any more (or gone), kept: a starred listing never "
+                                                  "prunes")
+                self.report.add_gone(info)
+            elif not self._owned_by_this_run(key, entry.full_path):
                 info.update(action="kept", reason="not in this run's owners, kept")
                 self.report.add_gone(info)
             elif not repo_id.isdigit() and self._extra_kept(key, repo_id):

@@ -11,6 +11,8 @@ list a repo once even when two owners overlap) and counters.
 
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import threading
 import time
 from collections import Counter
@@ -108,6 +110,17 @@ class ListingCounts:
     per_owner: Counter = field(default_factory=Counter)
 
 
+def selection_key(selection: Selection, owners: Sequence[OwnerRef]) -> str:
+    """A fingerprint of what a run selects: its owners and every filter, but
+    not the moment pushed_within counts from (that moves every run)."""
+    parts = sorted("%s:%s" % (owner.kind, owner.name) for owner in owners)
+    for item in dataclasses.fields(selection):
+        if item.name != "pushed_after":
+            value = getattr(selection, item.name)
+            parts.append("%s=%r" % (item.name, sorted(map(repr, value)) if isinstance(value, (set, frozenset)) else value))
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()[:16]
+
+
 class Listing:
     """Iterate the selected repos of several owners, each repo once."""
 
@@ -124,6 +137,7 @@ class Listing:
         self.full_listing_interval = 86400.0
         self.prune = False
         self.started_at = time.time()
+        self.selection_key = selection_key(selection, self.owners)
         self.modes: Dict[str, str] = {}             # owner key -> "full" | "changed"
         self._counts: Dict[str, Optional[int]] = {}  # owner key -> the forge's count at opening
         provider.listing_workers = LISTING_WORKERS
@@ -176,8 +190,10 @@ class Listing:
             return None
         # With prune on, repositories the last full listing found gone (and kept: prune off, local work)
         # are acted on now, which needs a full listing.
+        # Another selection than the last run's (an include typo, a new shard, an owner left out) lists in
+        # full: only a full listing tells which clones are not selected any more and must be kept.
         if (count is None or state.count != count or not state.clean or not fresh or not state.listed_at
-                or (self.prune and state.gone)):
+                or (self.prune and state.gone) or state.selection != self.selection_key):
             self.modes[key] = "full"
             return None
         self.modes[key] = "changed"
@@ -200,6 +216,7 @@ class Listing:
             state = cache.owner(key)
             state.listed_at = self.started_at
             state.clean = clean
+            state.selection = self.selection_key
             if mode in ("full", "first"):
                 state.count = self._counts.get(key)
                 state.full_at = self.started_at

@@ -54,6 +54,7 @@ class OwnerState:
     listed_at: float = 0.0              # when the last listing of any kind started
     clean: bool = False                 # that run had no failure and was not interrupted
     gone: bool = False                  # the last full listing left repositories gone upstream in the journal
+    selection: str = ""                 # what the last run selected (owners, filters, shard): Listing.selection_key
 
 
 class ListingCache:
@@ -117,11 +118,12 @@ class ListingCache:
             return OwnerState()
         return OwnerState(count=data.get("count"), full_at=float(data.get("full_at") or 0.0),
                           listed_at=float(data.get("listed_at") or 0.0), clean=bool(data.get("clean")),
-                          gone=bool(data.get("gone")))
+                          gone=bool(data.get("gone")), selection=str(data.get("selection") or ""))
 
     def set_owner(self, key: str, state: OwnerState) -> None:
         self._index["owners"][key] = {"count": state.count, "full_at": state.full_at,
-                                      "listed_at": state.listed_at, "clean": state.clean, "gone": state.gone}
+                                      "listed_at": state.listed_at, "clean": state.clean, "gone": state.gone,
+                                      "selection": state.selection}
 
     def save(self) -> None:
         """Write the index; answers not used by a full listing are dropped

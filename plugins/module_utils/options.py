@@ -46,7 +46,7 @@ SYNC_DOORS = frozenset((BULK_CLONE, CONSOLE, ACTION, ROLE))
 ENV_PREFIX = "BULK_CLONE_"
 
 PROVIDERS = ("github", "gitlab", "gitea", "bitbucket", "bitbucket_server")
-OWNER_KINDS = ("auto", "org", "user", "group", "self", "installation", "workspace", "project")
+OWNER_KINDS = ("auto", "org", "user", "group", "self", "installation", "workspace", "project", "all", "starred")
 STRATEGIES = ("clone", "fetch", "pull", "reset", "mirror")
 MODES = ("include", "exclude", "only")
 VISIBILITIES = ("public", "private", "internal")
@@ -166,9 +166,11 @@ OPTIONS: Tuple[Option, ...] = (
        group="forge"),
 
     # --- which repositories ------------------------------------------------------
-    _o("include", "list", "only repositories matching one of these regular expressions", default=[],
+    _o("include", "list", "only repositories matching one of these regular expressions (glob: for a glob pattern)",
+       default=[],
        elements="str", split="lines", doors=LISTING_DOORS, group="selection"),
-    _o("exclude", "list", "leave out repositories matching one of these regular expressions", default=[],
+    _o("exclude", "list", "leave out repositories matching one of these regular expressions (glob: for a glob "
+                          "pattern)", default=[],
        elements="str", split="lines", doors=LISTING_DOORS, group="selection"),
     _o("topics_any", "list", "only repositories with at least one of these topics", default=[], elements="str",
        doors=LISTING_DOORS, group="selection"),
@@ -187,6 +189,14 @@ OPTIONS: Tuple[Option, ...] = (
     _o("languages", "list", "only repositories whose main language is one of these", default=[],
        elements="str", doors=LISTING_DOORS, group="selection"),
     _o("shard", "str", "i/N: this job's share of the repositories", doors=LISTING_DOORS, group="selection"),
+    # --- issue 14 (starred, whole instance, shared projects, activity filters) -----------
+    _o("with_shared", "bool", "GitLab: also list the projects of other groups shared with each group",
+       default=False, doors=LISTING_DOORS, group="forge"),
+    _o("pushed_within", "str", "only repositories with activity (a push) within this long: a number and h, d or w, "
+                               "for example 365d", doors=LISTING_DOORS, group="selection"),
+    _o("min_stars", "int", "only repositories starred by at least this many users", doors=LISTING_DOORS,
+       group="selection"),
+    # --- end of issue 14 entries ------------------------------------------------------
 
     # --- the sync ----------------------------------------------------------------
     _o("dest", "path", "folder the repositories are cloned into", aliases=("path",),

@@ -39,6 +39,13 @@ class Repo:
     # where the forge has none (Bitbucket Data Center): then git is asked.
     # Opaque: only compared for equality.
     marker: str = ""
+    # When the repository last saw activity, ISO 8601 as the forge renders it
+    # (GitHub pushed_at, GitLab last_activity_at, Gitea updated_at, Bitbucket
+    # Cloud updated_on; "" where the forge lists none): what pushed_within reads.
+    pushed_at: str = ""
+    # How many users starred it (GitHub stargazers_count, GitLab star_count,
+    # Gitea stars_count; 0 on Bitbucket, which has no stars): what min_stars reads.
+    stars: int = 0
     # Whether the forge says the repository's wiki is enabled (GitHub and
     # Gitea has_wiki, GitLab wiki_access_level / wiki_enabled). Enabled is
     # not created: a wiki never written to has no git repository yet.

@@ -14,13 +14,25 @@ process (PYTHONHASHSEED), so hosts of an Ansible play or jobs of a workflow
 matrix would disagree about who owns a repo. sha256 of the lower-cased full
 path is the same everywhere, forever: every repo lands in exactly one shard.
 The path is lower-cased because the forges treat names case-insensitively.
+
+Why a "glob:" prefix rather than separate options: include and exclude keep
+one meaning (keep a repo when any pattern matches; drop it when any matches)
+whatever kind of pattern each entry is, and a list can mix both. A glob is
+anchored and case-insensitive, as ghorg and gitlabber users expect; a
+regular expression is searched, as before.
+
+Why filters never prune: every filter here runs on the client, after the
+listing; the listing records every id it saw (Listing.saw), so a repository
+filtered out is "not selected, kept", never "gone".
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Any, Dict, FrozenSet, Iterable, Iterator, List, Optional, Pattern, Tuple
 
 from .errors import ConfigError
@@ -35,6 +47,10 @@ VISIBILITIES = ("public", "private", "internal")
 DEFAULT_MODES = {"archived": "include", "forks": "include", "empty": "include", "disabled": "exclude"}
 
 _SHARD_FORM = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+# pushed_within: a whole number and a unit (hours, days, weeks).
+_DURATION_FORM = re.compile(r"^\s*(\d+)\s*([hdw])\s*$", re.IGNORECASE)
+_UNIT_SECONDS = {"h": 3600, "d": 86400, "w": 7 * 86400}
+GLOB_PREFIX = "glob:"
 
 
 def shard_of(full_path: str, count: int) -> int:
@@ -56,11 +72,28 @@ class Shard:
 
 
 @dataclass(frozen=True)
+class NamePattern:
+    """One include/exclude entry: a regular expression (searched) or a glob
+    (``glob:`` prefix; anchored, case-insensitive), compiled once.
+
+    ``on_path``: the entry mentions a "/", so it is about the place
+    (group/sub/name); otherwise about the name alone.
+    """
+
+    pattern: str                  # as the user wrote it, prefix included
+    regex: Pattern
+    on_path: bool
+
+    def matches(self, repo: Repo) -> bool:
+        return self.regex.search(repo.full_path if self.on_path else repo.name) is not None
+
+
+@dataclass(frozen=True)
 class Selection:
     """Compiled filters; build it with compile_selection()."""
 
-    include: Tuple[Pattern, ...] = ()
-    exclude: Tuple[Pattern, ...] = ()
+    include: Tuple[NamePattern, ...] = ()
+    exclude: Tuple[NamePattern, ...] = ()
     topics_any: FrozenSet[str] = frozenset()
     topics_all: FrozenSet[str] = frozenset()
     archived: str = "include"
@@ -70,6 +103,9 @@ class Selection:
     visibility: FrozenSet[str] = frozenset()
     languages: FrozenSet[str] = frozenset()
     shard: Optional[Shard] = None
+    pushed_within: Optional[str] = None     # as given, e.g. "365d"
+    pushed_after: Optional[float] = None    # the epoch it means, fixed when compiled
+    min_stars: Optional[int] = None
 
     def keep(self, repo: Repo) -> bool:
         return self.why_not(repo) is None
@@ -101,10 +137,18 @@ class Selection:
             missing = self.topics_all - topics
             if missing:
                 return "topics_all: lacks %s" % _show(missing)
-        if self.include and not any(_matches(p, repo) for p in self.include):
+        if self.min_stars is not None and repo.stars < self.min_stars:
+            return "min_stars: %d stars, fewer than %d" % (repo.stars, self.min_stars)
+        if self.pushed_after is not None:
+            when = parse_time(repo.pushed_at)
+            if when is None:
+                return "pushed_within: the forge lists no activity time"
+            if when < self.pushed_after:
+                return "pushed_within: last activity %s, more than %s ago" % (repo.pushed_at, self.pushed_within)
+        if self.include and not any(p.matches(repo) for p in self.include):
             return "include: no pattern matches %s" % repo.full_path
         for pattern in self.exclude:
-            if _matches(pattern, repo):
+            if pattern.matches(repo):
                 return "exclude: %s matches %r" % (repo.full_path, pattern.pattern)
         if self.shard is not None:
             owner = shard_of(repo.full_path, self.shard.count)
@@ -126,6 +170,8 @@ class Selection:
             "visibility": sorted(self.visibility),
             "languages": sorted(self.languages),
             "shard": str(self.shard) if self.shard else None,
+            "pushed_within": self.pushed_within,
+            "min_stars": self.min_stars,
         }
 
 
@@ -134,10 +180,17 @@ _FLAGS = (("archived", "archived", "archived"), ("forks", "fork", "forked"),
           ("empty", "empty", "empty"), ("disabled", "disabled", "disabled"))
 
 
-def _matches(pattern: Pattern, repo: Repo) -> bool:
-    # A pattern that mentions a "/" is about the place (group/sub/name),
-    # any other about the name alone.
-    return pattern.search(repo.full_path if "/" in pattern.pattern else repo.name) is not None
+def parse_time(text: str) -> Optional[float]:
+    """An ISO 8601 time as the forges render it (Z, +00:00, fractions) -> epoch; None if absent or unreadable."""
+    if not text:
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return when.timestamp()
 
 
 def _show(values: Iterable[str]) -> str:
@@ -149,13 +202,28 @@ def _show(values: Iterable[str]) -> str:
 # --------------------------------------------------------------------------
 
 OPTIONS = ("include", "exclude", "topics_any", "topics_all", "archived", "forks", "empty", "disabled",
-           "visibility", "languages", "shard")
+           "visibility", "languages", "shard", "pushed_within", "min_stars")
+
+# What a provider's listing cannot tell, so that a filter on it would select nothing.
+_NO_ACTIVITY = {"bitbucket_server": "Bitbucket Data Center lists no activity time"}
+_NO_STARS = {"bitbucket": "Bitbucket Cloud has no stars", "bitbucket_server": "Bitbucket Data Center has no stars"}
 
 
-def compile_selection(**options: Any) -> Selection:
+def check_for_provider(selection: Selection, provider: str) -> None:
+    """Refuse a filter the provider's listing cannot answer (it would drop every repository)."""
+    if selection.pushed_within is not None and provider in _NO_ACTIVITY:
+        raise ConfigError("pushed_within: %s, so it would select nothing; remove pushed_within"
+                          % _NO_ACTIVITY[provider])
+    if selection.min_stars is not None and provider in _NO_STARS:
+        raise ConfigError("min_stars: %s, so it would select nothing; remove min_stars" % _NO_STARS[provider])
+
+
+def compile_selection(now: Optional[float] = None, **options: Any) -> Selection:
     """Validate the selection options and compile them.
 
     Lists may also be given as one string; None means the default.
+    ``now`` fixes the moment pushed_within counts back from (default: the
+    time of compiling, so one run uses one cut-off).
     """
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
@@ -164,6 +232,7 @@ def compile_selection(**options: Any) -> Selection:
     modes = {}
     for option, default in DEFAULT_MODES.items():
         modes[option] = _mode(option, options.get(option), default)
+    within = parse_duration(options.get("pushed_within"))
     visibility = frozenset(v.lower() for v in _strings("visibility", options.get("visibility")))
     bad = sorted(visibility - set(VISIBILITIES))
     if bad:
@@ -177,6 +246,9 @@ def compile_selection(**options: Any) -> Selection:
         visibility=visibility,
         languages=frozenset(lang.lower() for lang in _strings("languages", options.get("languages"))),
         shard=parse_shard(options.get("shard")),
+        pushed_within=within[0] if within else None,
+        pushed_after=(time.time() if now is None else now) - within[1] if within else None,
+        min_stars=_min_stars(options.get("min_stars")),
         **modes
     )
 
@@ -192,6 +264,30 @@ def parse_shard(value: Any) -> Optional[Shard]:
             return Shard(index, count)
     raise ConfigError("shard: %r is not valid; expected \"i/N\" with 0 <= i < N, counting from 0 "
                       "(\"0/4\" to \"3/4\" split the repos into four parts)" % (value,))
+
+
+def parse_duration(value: Any) -> Optional[Tuple[str, int]]:
+    """ "365d" -> ("365d", seconds); None or "" -> no limit. Units: h, d, w."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    match = _DURATION_FORM.match(value) if isinstance(value, str) else None
+    if match and int(match.group(1)) > 0:
+        text = "%d%s" % (int(match.group(1)), match.group(2).lower())
+        return text, int(match.group(1)) * _UNIT_SECONDS[match.group(2).lower()]
+    raise ConfigError("pushed_within: %r is not valid; expected a whole number above 0 and a unit, h (hours), "
+                      "d (days) or w (weeks), e.g. \"365d\", \"12h\" or \"4w\"" % (value,))
+
+
+def _min_stars(value: Any) -> Optional[int]:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    try:
+        number = int(value) if not isinstance(value, bool) and str(value).strip().isdigit() else -1
+    except (TypeError, ValueError):
+        number = -1
+    if number < 0:
+        raise ConfigError("min_stars: %r is not valid; expected a whole number, 0 or more" % (value,))
+    return number
 
 
 def _mode(option: str, value: Any, default: str) -> str:
@@ -220,14 +316,62 @@ def _strings(option: str, value: Any, strip: bool = True) -> List[str]:
     return result
 
 
-def _patterns(option: str, value: Any) -> Tuple[Pattern, ...]:
+def glob_regex(glob: str) -> str:
+    """A glob as an anchored regular expression: * and ? stay within one path
+    segment, ** crosses "/" (``**/`` also matches no folder at all), [...] is a
+    set ([!...] its complement). A leading "/" (gitlabber writes them) is dropped."""
+    out = []
+    glob = glob.lstrip("/")
+    i, n = 0, len(glob)
+    while i < n:
+        c = glob[i]
+        if glob.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif glob.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif c == "*":
+            out.append("[^/]*")
+            i += 1
+        elif c == "?":
+            out.append("[^/]")
+            i += 1
+        elif c == "[":
+            end = glob.find("]", i + 2)
+            if end < 0:
+                out.append(re.escape(c))
+                i += 1
+                continue
+            body = glob[i + 1:end]
+            if body.startswith("!"):
+                body = "^" + body[1:]
+            out.append("[%s]" % body.replace("\\", "\\\\"))
+            i = end + 1
+        else:
+            out.append(re.escape(c))
+            i += 1
+    return r"\A%s\Z" % "".join(out)
+
+
+def _patterns(option: str, value: Any) -> Tuple[NamePattern, ...]:
     compiled = []
     for text in _strings(option, value, strip=False):
+        if text.startswith(GLOB_PREFIX):
+            glob = text[len(GLOB_PREFIX):].strip()
+            if not glob:
+                raise ConfigError("%s: %r has no pattern after glob:; expected e.g. 'glob:api-*' or "
+                                  "'glob:platform/**'" % (option, text))
+            try:
+                compiled.append(NamePattern(text, re.compile(glob_regex(glob), re.IGNORECASE), "/" in glob))
+            except re.error as exc:
+                raise ConfigError("%s: %r is not a valid glob (%s); use *, ?, ** and [abc]" % (option, text, exc))
+            continue
         try:
-            compiled.append(re.compile(text))
+            compiled.append(NamePattern(text, re.compile(text), "/" in text))
         except re.error as exc:
             raise ConfigError("%s: %r is not a valid regular expression (%s); expected a Python "
                               "regular expression matched anywhere in the name, or in the full path "
-                              "when it contains \"/\", e.g. '^api-' or '^platform/backend/'"
+                              "when it contains \"/\", e.g. '^api-' or '^platform/backend/' (or a glob, 'glob:api-*')"
                               % (option, text, exc))
     return tuple(compiled)

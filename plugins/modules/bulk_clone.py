@@ -333,6 +333,37 @@ EXAMPLES = r'''
     owners: [PLATFORM, "~jdoe"]
     token: "{{ bitbucket_http_access_token }}"
     dest: /srv/src/bitbucket
+
+- name: Bare mirrors of every project of a GitLab instance (an administrator's token)
+  gizzahub.bulk_clone.bulk_clone:
+    provider: gitlab
+    api_url: https://gitlab.example.com
+    owner_kind: all
+    dest: /backup/gitlab
+    strategy: mirror
+    token: "{{ gitlab_admin_token }}"
+
+- name: A GitLab group and the projects other groups shared with it
+  gizzahub.bulk_clone.bulk_clone:
+    provider: gitlab
+    owners: platform
+    with_shared: true
+    dest: ~/src
+
+- name: Every repository the token's own user starred on GitHub, each under its own owner
+  gizzahub.bulk_clone.bulk_clone:
+    owner_kind: starred
+    dest: ~/stars
+    token: "{{ github_token }}"
+
+- name: Active, popular repositories only, chosen with globs beside a regular expression
+  gizzahub.bulk_clone.bulk_clone:
+    owners: big-org
+    pushed_within: 365d
+    min_stars: 5
+    include: ["glob:api-*", "glob:platform/**"]
+    exclude: ["-old$"]
+    dest: ~/src
 '''
 
 RETURN = r'''

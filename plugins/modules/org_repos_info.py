@@ -38,7 +38,8 @@ options:
     elements: str
     default: []
     choices: [provider, host, owner, name, full_path, id, clone_url, ssh_url, web_url, default_branch,
-              archived, fork, visibility, empty, disabled, topics, language, size_kb, marker, wiki]
+              archived, fork, visibility, empty, disabled, topics, language, size_kb, marker, pushed_at, stars,
+              wiki]
 notes:
   - The whole list is returned to Ansible, which holds it in memory; for very large owners, prefer
     O(fields) with the few fields you need, or M(gizzahub.bulk_clone.bulk_clone), which streams.
@@ -77,6 +78,28 @@ EXAMPLES = r'''
     owners: acme
     token: "{{ bitbucket_workspace_token }}"
     fields: [full_path, clone_url, marker]
+
+- name: Every project of a GitLab instance the token can see
+  gizzahub.bulk_clone.org_repos_info:
+    provider: gitlab
+    api_url: https://gitlab.example.com
+    owner_kind: all
+    fields: [full_path, clone_url]
+  register: instance
+
+- name: What a GitLab user starred
+  gizzahub.bulk_clone.org_repos_info:
+    provider: gitlab
+    owner_kind: starred
+    owners: alice
+  register: stars
+
+- name: What was pushed to in the last four weeks, with its push time and stars
+  gizzahub.bulk_clone.org_repos_info:
+    owners: big-org
+    pushed_within: 4w
+    fields: [full_path, pushed_at, stars]
+  register: recent
 '''
 
 RETURN = r'''
@@ -105,6 +128,8 @@ repos:
       language: Python
       size_kb: 108
       marker: "2026-11-20T10:00:00Z"
+      pushed_at: "2026-11-20T10:00:00Z"
+      stars: 12
 count:
   description: How many repositories were selected.
   returned: success

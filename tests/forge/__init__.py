@@ -39,6 +39,13 @@ Spec grammar: ``SERVICE:OWNER:COUNT[:opt=v,...]``
                       with it, so /groups/:id/projects lists them unless
                       with_shared=false (GitLab's default is true); they are
                       not in forge.repos(..., GROUP)
+             starred=K  *-user: the user stars K repos of the service (spread
+                      evenly by id: several owners, often the user's own);
+                      listed by GitHub /users/U/starred and /user/starred,
+                      GitLab /users/:id/starred_projects, Gitea
+                      /users/U/starred and /user/starred. Truth:
+                      ``forge.starred(service, login)``, oldest star first;
+                      ``forge.star_repos`` / ``unstar_repos`` change it
 Always present: user ``forge-admin`` (the first token's login) with 3 repos on
 every service (``admin_repos=``), and owner ``mirror-target`` (org/group)
 which accepts pushes that create repos (push-to-create). Other tokens are
@@ -105,8 +112,8 @@ Kinds and their own keys:
     status      status (500), body (dict -> JSON, str -> text), headers (dict)
     truncate    valid headers, JSON body cut in half
     slow        seconds (2) before answering normally
-    mutate      mutation {op: add|delete|rename|archive|push, service, owner, n,
-                full_paths, full_path, new_name, count} applied just before the
+    mutate      mutation {op: add|delete|rename|archive|push|star|unstar, service,
+                owner, n, full_paths, full_path, new_name, count, login} applied just before the
                 matching request is answered (the op keys may also be top-level)
     reset_pack  git: the upload-pack that carries a pack sends `bytes` (half)
                 of its answer, then the connection is reset; rate (bytes/s,

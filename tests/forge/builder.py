@@ -115,6 +115,7 @@ def populate(state: ForgeState, store: GitStore, specs: List[OwnerSpec], admin_r
                 state.ensure_owner(service, "user", login)
         publish(state, store, all_repos, all_plans)
         share_admin_projects(state, specs)
+        star_repos(state, specs)
 
 
 def share_admin_projects(state: ForgeState, specs: List[OwnerSpec]) -> None:
@@ -127,6 +128,20 @@ def share_admin_projects(state: ForgeState, specs: List[OwnerSpec]) -> None:
             group = state.owner("gitlab", spec.owner)
             if group is not None:
                 group.shared = admin_ids[:want]
+
+
+def star_repos(state: ForgeState, specs: List[OwnerSpec]) -> None:
+    """SERVICE-user:LOGIN:N:starred=K: the user stars K repos of the service,
+    spread evenly over them by id (so several owners, the user's own among
+    them when it has repos), one star a minute from 2020-01-01 on."""
+    for spec in specs:
+        want = int(spec.opts.get("starred", "0"))
+        if not want or spec.kind != "user" or spec.service not in SERVICES:
+            continue
+        ids = sorted(state.repos[spec.service])
+        ids = ids[::max(1, len(ids) // want)][:want]
+        for n, rid in enumerate(ids):
+            state.star(spec.service, spec.owner, rid, 1577836800 + 60 * n)
 
 
 def ensure_push_namespace(state: ForgeState, service: str, namespace: str) -> ForgeOwner:

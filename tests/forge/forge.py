@@ -469,6 +469,30 @@ class Forge(ForgeUrls):
                      if r.namespace.lower() == low or r.namespace.lower().startswith(low + "/")]
             return [self.repo_truth(r) for r in sorted(found, key=lambda r: r.id)]
 
+    def starred(self, service: str, login: str) -> List[Dict[str, Any]]:
+        """The repos a user starred (that still exist), oldest star first, as repo truths."""
+        with self.state.lock:
+            return [self.repo_truth(r) for _at, r in self.state.starred(service, login)]
+
+    def star_repos(self, service: str, login: str, full_paths: Iterable[str]) -> List[str]:
+        done = []
+        with self.state.lock:
+            self.state.ensure_owner(service, "user", login)
+            for path in full_paths:
+                repo = self._find(service, path)
+                self.state.star(service, login, repo.id, int(time.time()))
+                done.append(repo.full_path)
+        return done
+
+    def unstar_repos(self, service: str, login: str, full_paths: Iterable[str]) -> List[str]:
+        done = []
+        with self.state.lock:
+            for path in full_paths:
+                repo = self._find(service, path)
+                self.state.unstar(service, login, repo.id)
+                done.append(repo.full_path)
+        return done
+
     def _find(self, service: str, full_path: str) -> ForgeRepo:
         repo = self.state.get(service, full_path)
         if repo is None:
@@ -588,7 +612,10 @@ class Forge(ForgeUrls):
             return self.archive_repos(service, mutation["full_paths"])
         if op == "push":
             return self.push_commits(service, mutation.get("full_paths"), mutation.get("count"))
-        raise ValueError("unknown mutation op %r (add|delete|rename|archive|push)" % op)
+        if op in ("star", "unstar"):
+            method = self.star_repos if op == "star" else self.unstar_repos
+            return method(service, mutation["login"], mutation["full_paths"])
+        raise ValueError("unknown mutation op %r (add|delete|rename|archive|push|star|unstar)" % op)
 
     # -- push-to-create ----------------------------------------------------
     def create_push_repo(self, service: str, full_path: str) -> ForgeRepo:

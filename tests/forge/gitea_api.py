@@ -31,8 +31,8 @@ class GiteaApi:
     @staticmethod
     def is_list(sub: str) -> bool:
         parts = sub.strip("/").split("/")
-        return (len(parts) == 3 and parts[0] in ("orgs", "users") and parts[2] == "repos") or \
-            parts == ["user", "repos"]
+        return (len(parts) == 3 and parts[0] in ("orgs", "users") and parts[2] in ("repos", "starred")) or \
+            parts in (["user", "repos"], ["user", "starred"])
 
     def _error(self, req: Request, status: int, message: str) -> Response:
         return json_response(status, {"errors": [], "message": message, "url": req.base + "/api/swagger"})
@@ -77,6 +77,12 @@ class GiteaApi:
                 return json_response(200, self.user_json(req.base, owner))
             if n == 3 and parts[2] == "repos":
                 return self._owner_repos(req, who, owner)
+            if n == 3 and parts[2] == "starred":
+                return self._starred(req, who, owner)
+        if parts == ["user", "starred"]:
+            if who is None:
+                return self._error(req, 401, "token is required")
+            return self._starred(req, who, self.state.ensure_owner("gitea", "user", who.login))
         if parts == ["user"]:
             if who is None:
                 return self._error(req, 401, "token is required")
@@ -149,7 +155,8 @@ class GiteaApi:
 
     # -- listings ----------------------------------------------------------
     def _page(self, req: Request, who: Optional[Principal], cache_key: tuple,
-              source: Callable[[], List[ForgeRepo]]) -> Response:
+              source: Callable[[], List[ForgeRepo]], keep: Optional[Callable[[ForgeRepo], bool]] = None,
+              total: Optional[int] = None) -> Response:
         page = max(1, req.int_arg("page", 1))
         limit = req.int_arg("limit", 0) or req.int_arg("page_size", 0)
         if limit <= 0:
@@ -157,13 +164,13 @@ class GiteaApi:
         limit = min(limit, self.app.gitea_max_items)       # silently capped, as Gitea does
         with self.state.lock:
             def build() -> List[int]:
-                rows = [r for r in source() if self.visible(r, who)]
+                rows = [r for r in source() if self.visible(r, who) and (keep is None or keep(r))]
                 rows.sort(key=lambda r: r.id)
                 return [r.id for r in rows]
             ids = self.state.cached(cache_key + (who is not None,), build)
             table = self.state.repos["gitea"]
             rows = [self.repo_json(req.base, table[i], who) for i in page_slice(ids, page, limit) if i in table]
-            total = len(ids)
+            total = len(ids) if total is None else total
         resp = json_response(200, rows, [("X-Total-Count", str(total))])
         # Go's url.Values.Encode sorts the keys.
         params: List[Tuple[str, str]] = sorted(req.query, key=lambda kv: kv[0])
@@ -178,6 +185,16 @@ class GiteaApi:
 
     def _owner_repos(self, req: Request, who: Optional[Principal], owner: ForgeOwner) -> Response:
         return self._page(req, who, ("gitea-owner", owner.id), lambda: self.state.in_namespace("gitea", owner.path))
+
+    def _starred(self, req: Request, who: Optional[Principal], user: ForgeOwner) -> Response:
+        """GET /users/{username}/starred and /user/starred. Gitea leaves private
+        repos out unless the caller is that user, yet X-Total-Count is the user's
+        star count (NumStars), private stars included."""
+        with self.state.lock:
+            starred = [r for _at, r in self.state.starred("gitea", user.path)]
+        own = who is not None and who.login.lower() == user.path.lower()
+        return self._page(req, who, ("gitea-starred", user.id, own), lambda: starred,
+                          keep=lambda r: own or not r.private, total=len(starred))
 
     def _self_repos(self, req: Request, who: Principal) -> Response:
         def source() -> List[ForgeRepo]:

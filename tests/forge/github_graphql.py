@@ -15,7 +15,7 @@ Schema subset served (unknown fields answer GitHub's undefinedField error):
          startCursor endCursor}, nodes, edges{cursor node}
   Repository: databaseId id name nameWithOwner url sshUrl isArchived isFork
          isDisabled isEmpty isPrivate isMirror isLocked isTemplate visibility
-         pushedAt updatedAt createdAt diskUsage description hasWikiEnabled
+         pushedAt updatedAt createdAt diskUsage description hasWikiEnabled stargazerCount
          defaultBranchRef{name target{oid}} owner{login __typename}
          primaryLanguage{name} repositoryTopics(first){totalCount nodes{topic{name}}}
   RateLimit: cost limit remaining used resetAt nodeCount
@@ -426,6 +426,7 @@ def _repo_field(name: str) -> Any:
             "updatedAt": lambda: iso(r.updated_at),
             "createdAt": lambda: iso(r.created_at),
             "diskUsage": lambda: r.size_kb,
+            "stargazerCount": lambda: r.index % 50,
             "description": lambda: r.description,
             "hasWikiEnabled": lambda: r.has_wiki,
         }
@@ -439,5 +440,5 @@ for _type in ("Organization", "User"):
         setattr(GitHubGraphQL, "_%s_%s" % (_type, _name), _owner_field(_name))
 for _name in ("databaseId", "id", "name", "nameWithOwner", "url", "sshUrl", "isArchived", "isFork", "isDisabled",
               "isEmpty", "isPrivate", "isMirror", "isLocked", "isTemplate", "visibility", "pushedAt", "updatedAt",
-              "createdAt", "diskUsage", "description", "hasWikiEnabled"):
+              "createdAt", "diskUsage", "description", "hasWikiEnabled", "stargazerCount"):
     setattr(GitHubGraphQL, "_Repository_" + _name, _repo_field(_name))

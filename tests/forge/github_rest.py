@@ -30,7 +30,8 @@ SECONDARY_DOC = ("https://docs.github.com/free-pro-team@latest/rest/overview/rat
                  "#about-secondary-rate-limits")
 SECONDARY_MSG = ("You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "
                  "If you reach out to GitHub Support for help, please include the request ID FORGE:0001.")
-LIST_ROUTES = ("orgs_repos", "org_id_repos", "users_repos", "user_id_repos", "user_repos", "installation_repos")
+LIST_ROUTES = ("orgs_repos", "org_id_repos", "users_repos", "user_id_repos", "user_repos", "installation_repos",
+               "user_starred", "users_starred", "user_id_starred")
 
 Route = Tuple[str, "re.Pattern[str]"]
 ROUTES: List[Route] = [(name, re.compile(rx)) for name, rx in (
@@ -39,6 +40,9 @@ ROUTES: List[Route] = [(name, re.compile(rx)) for name, rx in (
     ("user", r"^/user$"),
     ("user_repos", r"^/user/repos$"),
     ("user_id_repos", r"^/user/(\d+)/repos$"),
+    ("user_starred", r"^/user/starred$"),
+    ("user_id_starred", r"^/user/(\d+)/starred$"),
+    ("users_starred", r"^/users/([^/]+)/starred$"),
     ("users", r"^/users/([^/]+)$"),
     ("users_repos", r"^/users/([^/]+)/repos$"),
     ("users_gists", r"^/users/([^/]+)/gists$"),
@@ -288,22 +292,24 @@ class GitHubRest:
 
     def list_page(self, req: Request, who: Optional[Principal], cache_key: tuple,
                   source: Callable[[], List[ForgeRepo]], keep: Callable[[ForgeRepo], bool],
-                  link_path: str, default_sort: str, wrap: Optional[str] = None) -> Response:
+                  link_path: str, default_sort: str, wrap: Optional[str] = None,
+                  sorts: Optional[Dict[str, Callable[[ForgeRepo], Any]]] = None) -> Response:
         per_page = req.int_arg("per_page", 30)
         per_page = 30 if per_page < 1 else min(per_page, 100)
         page = max(1, req.int_arg("page", 1))
-        sort = req.arg("sort") or default_sort
-        if sort not in ("created", "updated", "pushed", "full_name"):
-            sort = default_sort
-        direction = req.arg("direction") or ("asc" if sort == "full_name" else "desc")
-        if direction not in ("asc", "desc"):
-            return json_response(422, {"message": "Validation Failed", "documentation_url": DOCS})
-        sort_key = {
+        sort_keys: Dict[str, Callable[[ForgeRepo], Any]] = sorts or {
             "created": lambda r: (r.created_at, r.id),
             "updated": lambda r: (r.updated_at, r.id),
             "pushed": lambda r: (r.pushed_at, r.id),
             "full_name": lambda r: (r.full_path.lower(), r.id),
-        }[sort]
+        }
+        sort = req.arg("sort") or default_sort
+        if sort not in sort_keys:
+            sort = default_sort
+        direction = req.arg("direction") or ("asc" if sort == "full_name" else "desc")
+        if direction not in ("asc", "desc"):
+            return json_response(422, {"message": "Validation Failed", "documentation_url": DOCS})
+        sort_key = sort_keys[sort]
         with self.state.lock:
             def build() -> List[int]:
                 rows = [r for r in source() if keep(r)]
@@ -470,6 +476,38 @@ class GitHubRest:
             visibility, lambda r: True)
         return self.list_page(req, who, ("self", login, visibility, tuple(sorted(affs))), source, keep,
                               "/user/repos", "full_name")
+
+    def _starred_listing(self, req: Request, who: Optional[Principal], owner: ForgeOwner, link_path: str) -> Response:
+        """GET /users/{username}/starred and /user/starred: repository objects,
+        sort=created (when starred, the default) or updated (last push), direction desc by default."""
+        with self.state.lock:
+            starred = self.state.starred("github", owner.path)
+        when = {r.id: at for at, r in starred}
+        return self.list_page(
+            req, who, ("starred", owner.path.lower()), lambda: [r for _at, r in starred],
+            lambda r: self.visible(r, who), link_path, "created",
+            sorts={"created": lambda r: (when.get(r.id, 0), r.id), "updated": lambda r: (r.pushed_at, r.id)})
+
+    def _users_starred(self, req: Request, who: Optional[Principal], login: str) -> Response:
+        owner = self.state.owner("github", urllib.parse.unquote(login))
+        if owner is None:
+            return not_found()
+        return self._starred_listing(req, who, owner, "/user/%d/starred" % owner.id)
+
+    def _user_id_starred(self, req: Request, who: Optional[Principal], oid: str) -> Response:
+        owner = self.state.owner_by_id("github", int(oid))
+        if owner is None:
+            return not_found()
+        return self._starred_listing(req, who, owner, "/user/%d/starred" % owner.id)
+
+    def _user_starred(self, req: Request, who: Optional[Principal]) -> Response:
+        if who is None:
+            return json_response(401, {"message": "Requires authentication", "documentation_url": DOCS})
+        if who.kind == "installation":
+            return json_response(403, {"message": "Resource not accessible by integration",
+                                       "documentation_url": DOCS})
+        owner = self.state.ensure_owner("github", "user", who.login)
+        return self._starred_listing(req, who, owner, "/user/starred")
 
     def _installation_repos(self, req: Request, who: Optional[Principal]) -> Response:
         if who is None or who.kind != "installation":

@@ -63,7 +63,7 @@ class GitLabApi:
     def is_list(sub: str) -> bool:
         parts = sub.strip("/").split("/")
         return (len(parts) == 3 and parts[0] in ("groups", "users") and parts[2] == "projects") or \
-            parts == ["projects"]
+            parts == ["projects"] or (len(parts) == 3 and parts[0] == "users" and parts[2] == "starred_projects")
 
     def _route(self, req: Request, parts: List[str], who: Optional[Principal]) -> Response:
         if req.method != "GET":
@@ -93,6 +93,8 @@ class GitLabApi:
                 return json_response(200, self.user_json(req.base, user))
             if n == 3 and parts[2] == "projects":
                 return self._user_projects(req, who, user)
+            if n == 3 and parts[2] == "starred_projects":
+                return self._starred_projects(req, who, user)
             return not_found()
         if head == "user" and n == 1:
             if who is None:
@@ -369,6 +371,12 @@ class GitLabApi:
     def _user_projects(self, req: Request, who: Optional[Principal], user: ForgeOwner) -> Response:
         return self._list_projects(req, who, ("user", user.id),
                                    lambda: self.state.in_namespace("gitlab", user.path), keyset_ok=True)
+
+    def _starred_projects(self, req: Request, who: Optional[Principal], user: ForgeOwner) -> Response:
+        """GET /users/:user_id/starred_projects: visible projects the user starred;
+        offset pages (no keyset), order_by/sort like the other project lists."""
+        return self._list_projects(req, who, ("starred", user.id),
+                                   lambda: [r for _at, r in self.state.starred("gitlab", user.path)], keyset_ok=False)
 
     def _all_projects(self, req: Request, who: Optional[Principal]) -> Response:
         return self._list_projects(req, who, ("all",), lambda: list(self.state.repos["gitlab"].values()),

@@ -114,6 +114,8 @@ class ForgeState:
         self.seq = {s: 0 for s in ALL_SERVICES}
         self._cache: Dict[tuple, List[int]] = {}
         self._cache_version = -1
+        # (service, login lower) -> [(starred_at, repo id)] in the order the user starred them.
+        self.stars: Dict[Tuple[str, str], List[Tuple[int, int]]] = {}
         self.lfs_objects: Dict[str, bytes] = {}             # Git LFS objects by sha256 oid (lfs.py)
 
     # -- ids ---------------------------------------------------------------
@@ -199,6 +201,25 @@ class ForgeState:
 
     def touch(self) -> None:
         self.version += 1
+
+    # -- stars -------------------------------------------------------------
+    def star(self, service: str, login: str, repo_id: int, at: int) -> None:
+        stars = self.stars.setdefault((service, login.lower()), [])
+        if all(rid != repo_id for _at, rid in stars):
+            stars.append((at, repo_id))
+            self.version += 1
+
+    def unstar(self, service: str, login: str, repo_id: int) -> None:
+        stars = self.stars.get((service, login.lower()), [])
+        kept = [(at, rid) for at, rid in stars if rid != repo_id]
+        if len(kept) != len(stars):
+            self.stars[(service, login.lower())] = kept
+            self.version += 1
+
+    def starred(self, service: str, login: str) -> List[Tuple[int, ForgeRepo]]:
+        """(starred_at, repo) of the repos a user starred that still exist, oldest star first."""
+        table = self.repos[service]
+        return [(at, table[rid]) for at, rid in self.stars.get((service, login.lower()), []) if rid in table]
 
     def get(self, service: str, full_path: str) -> Optional[ForgeRepo]:
         rid = self.by_path.get((service, full_path.lower()))

@@ -376,3 +376,44 @@ def test_merge_reports_of_a_sharded_matrix(org, tmp_path):
     assert "no report from shard 1/3 (the job did not run, or did not upload its report)" in proc.stdout
     assert "**missing: 1/3**" in Path(runner["GITHUB_STEP_SUMMARY"]).read_text()
     assert outputs_of(runner)["missing-shards"] == "1/3"
+
+
+# --- issue 14 points 1 and 2 at the console and the Action's door ------------------------------------
+
+@pytest.mark.parametrize("service", ["bitbucket", "bitbucket-server"])
+def test_bitbucket_at_the_console_and_as_the_action_runs_it(fresh_forge, hermetic_git, tmp_path, service):
+    """Bitbucket Cloud with an Atlassian API token and the account email (username), and Data Center
+    with a bearer token, through the console's flags and through BULK_CLONE_* as the Action passes
+    its inputs: every repository cloned, the summary and the outputs written, the token nowhere."""
+    api_token, email = "ATATT-console-api-token", "forge-admin@forge.test"
+    forge = fresh_forge(["bitbucket:acme:5", "bitbucket-server:PRJ:4"], tokens=(SECRET,), bitbucket_api_tokens=[api_token])
+    owner = "acme" if service == "bitbucket" else "PRJ"
+    want = set(truth(forge, owner, service))
+    if service == "bitbucket":
+        flags = ["--provider", "bitbucket", "--api-url", forge.bitbucket_api, "--username", email]
+        env = {"BULK_CLONE_TOKEN": api_token}
+        inputs = {"BULK_CLONE_PROVIDER": "bitbucket", "BULK_CLONE_API_URL": forge.bitbucket_api,
+                  "BULK_CLONE_USERNAME": email, "BULK_CLONE_TOKEN": api_token}
+    else:
+        flags = ["--provider", "bitbucket_server", "--api-url", forge.bitbucket_server_url]
+        env = {"BULK_CLONE_TOKEN": SECRET}
+        inputs = {"BULK_CLONE_PROVIDER": "bitbucket_server", "BULK_CLONE_API_URL": forge.bitbucket_server_url,
+                  "BULK_CLONE_TOKEN": SECRET}
+    dest = tmp_path / "console"
+    proc = console(flags + ["--owners", owner, "--dest", str(dest), "--return-repos", "all"], env)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((dest / ".bulk-clone-report.json").read_text())
+    assert {r["full_path"] for r in report["repos"]} == want
+    assert {r["outcome"] for r in report["repos"]} == {"cloned"}
+
+    runner = runner_files(tmp_path, service)
+    action_dest = tmp_path / "action"
+    proc = console([], dict(runner, BULK_CLONE_OWNERS=owner, BULK_CLONE_DEST=str(action_dest), **inputs))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert outputs_of(runner)["cloned"] == str(len(want))
+    assert "## bulk-clone: %s (%s)" % (owner, inputs["BULK_CLONE_PROVIDER"]) in Path(runner["GITHUB_STEP_SUMMARY"]).read_text()
+    # ::add-mask:: is how a runner learns to mask the token; nothing else may carry it
+    shown = "\n".join(line for line in (proc.stdout + proc.stderr).splitlines() if not line.startswith("::add-mask::"))
+    for secret in (api_token, SECRET):
+        assert secret not in shown
+        assert secret not in Path(runner["GITHUB_STEP_SUMMARY"]).read_text()

@@ -47,3 +47,20 @@ def test_a_full_listing_drops_answers_it_did_not_use(tmp_path):
     fresh.store("new", 'W/"2"', {"v": 2})
     fresh.forget_untouched()
     assert fresh.etag("old") is None and fresh.etag("new") == 'W/"2"'
+
+
+def test_the_selection_key_moves_with_owners_and_filters_but_not_with_the_clock():
+    """A run whose selection differs from the last one's lists in full (listing.py, _plan): only a
+    full listing tells which clones are not selected any more, to keep and report them."""
+    from bulk_clone_engine.config import OwnerRef
+    from bulk_clone_engine.listing import selection_key
+    from bulk_clone_engine.selection import compile_selection
+
+    acme = (OwnerRef("acme"),)
+    base = selection_key(compile_selection(now=1000.0, include=["api"], pushed_within="30d"), acme)
+    assert base == selection_key(compile_selection(now=2000.0, include=["api"], pushed_within="30d"), acme)
+    assert base != selection_key(compile_selection(now=1000.0, include=["apo"], pushed_within="30d"), acme)
+    assert base != selection_key(compile_selection(now=1000.0, include=["api"], pushed_within="31d"), acme)
+    assert base != selection_key(compile_selection(now=1000.0, include=["api"], pushed_within="30d", shard="1/2"), acme)
+    assert base != selection_key(compile_selection(now=1000.0, include=["api"], pushed_within="30d"),
+                                 acme + (OwnerRef("beta"),))

@@ -182,5 +182,5 @@ def test_as_dict_reports_the_normal_form():
     assert selection.as_dict() == {
         "include": ["^a"], "exclude": [], "topics_any": [], "topics_all": [], "archived": "include",
         "forks": "include", "empty": "include", "disabled": "exclude", "visibility": ["private"],
-        "languages": ["go"], "shard": "1/3"}
+        "languages": ["go"], "shard": "1/3", "pushed_within": None, "min_stars": None}
     assert isinstance(selection, Selection)

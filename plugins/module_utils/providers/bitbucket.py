@@ -220,7 +220,7 @@ class BitbucketProvider(Provider):
             empty=mainbranch is None and "mainbranch" in r,
             language=r.get("language") or None,
             size_kb=int(r.get("size") or 0) // 1024,
-            marker=r.get("updated_on") or "",
+            marker=r.get("updated_on") or "", pushed_at=r.get("updated_on") or "",
         )
 
 

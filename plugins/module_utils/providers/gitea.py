@@ -128,6 +128,16 @@ class GiteaProvider(Provider):
         """(list path, repo count). The count request doubles as the check
         that the owner exists as an org (or a user)."""
         name = quote(owner.name, safe="")
+        if owner.kind == "starred":
+            # X-Total-Count is the user's star count, private stars included even
+            # where they are not shown: an estimate, corrected by the walk.
+            path = "/users/%s/starred" % name if owner.name else "/user/starred"
+            try:
+                return path, self._count(path, "GET %s" % path)
+            except NotFoundAnswer:
+                self._check_api()
+                raise NotFoundError("user %r was not found on Gitea at %s: with owner_kind starred, owners are "
+                                    "user names" % (owner.name, self._base))
         if owner.kind in ("auto", "org"):
             path = "/orgs/%s/repos" % name
             try:
@@ -149,6 +159,8 @@ class GiteaProvider(Provider):
     def _owner_stream(self, owner: OwnerRef):
         path, total = self._resolve(owner)
         limit = self._page_limit()
+        # Starred repositories belong to many owners: each keeps its own.
+        label = "" if owner.kind == "starred" else owner.name
         # Gitea lists by id, oldest first, with X-Total-Count: the same reverse
         # walk as GitHub (see ReversePageOrder), so repos deleted mid-listing
         # cannot hide others. Without a total, only short pages are trusted.
@@ -172,24 +184,29 @@ class GiteaProvider(Provider):
             if page == last_page:
                 held[page] = got
             response, data, links = got
-            return Page([self._from_api(r, owner.name) for r in data], page + 1 if "next" in links else None,
+            return Page([self._from_api(r, label) for r in data], page + 1 if "next" in links else None,
                         raw_bytes=len(response.content or b""))
 
         def fetch(token: Tuple[int, int]) -> Page:
             page = token[1]
             got = held.pop(page, None) if token[0] == 0 else None
             response, data, links = got or one_page(page)
-            repos = [self._from_api(r, owner.name) for r in data]
+            repos = [self._from_api(r, label) for r in data]
             return Page(repos, order.next_token(token, len(data), links), raw_bytes=len(response.content or b""))
 
+        if owner.kind == "starred":
+            # The star count is an estimate (another user's private stars are
+            # counted, not shown): walk one page at a time, announce no total.
+            return fetch, order.first_token(), None
         if total is not None:
             return OwnerStream(owner, fetch, order.first_token(), total, page_fetch, last_page)
         return fetch, order.first_token(), total
 
     def _from_api(self, r: Dict[str, Any], owner: str) -> Repo:
-        full = r.get("full_name") or "%s/%s" % (owner, r["name"])
+        full = r.get("full_name") or "%s/%s" % (owner or (r.get("owner") or {}).get("login", ""), r["name"])
         return Repo(
-            provider="gitea", host=self.cfg.host, owner=owner, name=r["name"], full_path=full,
+            provider="gitea", host=self.cfg.host, owner=owner or full.rpartition("/")[0], name=r["name"],
+            full_path=full,
             id=int(r["id"]), clone_url=r.get("clone_url") or "", ssh_url=r.get("ssh_url") or "",
             web_url=r.get("html_url") or "", default_branch=r.get("default_branch") or "",
             archived=bool(r.get("archived", False)), fork=bool(r.get("fork", False)),
@@ -197,4 +214,5 @@ class GiteaProvider(Provider):
             empty=bool(r.get("empty", False)), topics=tuple(r.get("topics") or ()),
             language=r.get("language") or None, size_kb=int(r.get("size") or 0),
             marker=r.get("updated_at") or "", wiki=bool(r.get("has_wiki", False)),
+            pushed_at=r.get("updated_at") or "", stars=int(r.get("stars_count") or 0),
         )

@@ -67,7 +67,7 @@ query($login: String!, $first: Int!, $cursor: String) {
       pageInfo { hasNextPage endCursor }
       nodes {
         databaseId name nameWithOwner url sshUrl isArchived isFork isDisabled
-        isEmpty visibility pushedAt diskUsage hasWikiEnabled
+        isEmpty visibility pushedAt diskUsage hasWikiEnabled stargazerCount
         defaultBranchRef { name }
         primaryLanguage { name }
         repositoryTopics(first: 20) { nodes { topic { name } } }
@@ -297,6 +297,16 @@ class GitHubProvider(Provider):
             first = self._get(path, dict(oldest_first, per_page=1), "GET %s" % path)[1]
             count = int(first.get("total_count") or 0) if isinstance(first, dict) else None
             return path, dict(oldest_first), count, "repositories"
+        if owner.kind == "starred":
+            # Oldest star first (sort=created is the time of starring): a repository
+            # starred while we read lands after the end, an unstarred one only moves
+            # others towards pages not yet read (see ReversePageOrder). No count to
+            # estimate from: the first page's rel="last" names the end.
+            if not owner.name:
+                return "/user/starred", {"sort": "created", "direction": "asc"}, None, None
+            if self._owner_record("/users/%s" % name, "GET /users/%s" % owner.name) is None:
+                raise self._not_found(owner, "a user")
+            return "/users/%s/starred" % name, {"sort": "created", "direction": "asc"}, None, None
         if owner.kind == "self":
             me = self._get_conditional("/user", None, "GET /user", lambda headers, data: data)
             private = me.get("owned_private_repos") or me.get("total_private_repos") or 0
@@ -318,17 +328,20 @@ class GitHubProvider(Provider):
     # --- listing ----------------------------------------------------------------------
 
     def _owner_stream(self, owner: OwnerRef):
-        if self.cfg.api == "graphql" and owner.kind not in ("self", "installation"):
+        if self.cfg.api == "graphql" and owner.kind not in ("self", "installation", "starred"):
             return self._graphql_stream(owner)
         path, params, estimate, list_key = self._resolve(owner)
-        label = owner.name
-        since = self.changed_since(owner, estimate) if owner.kind != "installation" else None
+        # Starred repositories belong to many owners: each keeps its own.
+        label = "" if owner.kind == "starred" else owner.name
+        since = self.changed_since(owner, estimate) if owner.kind not in ("installation", "starred") else None
         if since is not None:
             return self._changed_first(owner, path, params, since), 1, estimate
         last_page = ReversePageOrder.first_page(estimate, self.cfg.per_page)
         order = ReversePageOrder(last_page, self.cfg.per_page)
 
         probe: Dict[int, Any] = {}     # the last page, read alone first, kept for a walk that follows
+        # A starred listing has no changed-first order (its sort is the star time).
+        cacheable = list_key is None and owner.kind != "starred"
 
         def page_fetch(page: int) -> Page:
             query = dict(params, per_page=self.cfg.per_page, page=page)
@@ -336,7 +349,7 @@ class GitHubProvider(Provider):
             if page == last_page:
                 probe[page] = got
             repos, links, _count, size = got
-            if page == 1 and self.plan is not None and list_key is None:
+            if page == 1 and self.plan is not None and cacheable:
                 self._list_page(owner, path, dict(params, sort="pushed", direction="desc",
                                                   per_page=self.cfg.per_page, page=1), None, label)
             return Page(repos, page + 1 if "next" in links else None, raw_bytes=size)
@@ -347,7 +360,7 @@ class GitHubProvider(Provider):
             got = probe.pop(page, None) if token[0] == 0 else None
             repos, links, count, size = got or self._list_page(owner, path, query, list_key, label)
             following = order.next_token(token, count, links)
-            if following is None and self.plan is not None and list_key is None:
+            if following is None and self.plan is not None and cacheable:
                 # Keep the first changed-first page too, so the next run's first
                 # request can already be answered 304.
                 self._list_page(owner, path, dict(params, sort="pushed", direction="desc",
@@ -411,6 +424,7 @@ class GitHubProvider(Provider):
             empty=size == 0, disabled=bool(d.get("disabled", False)),
             topics=tuple(d.get("topics") or ()), language=d.get("language"),
             size_kb=size, marker=d.get("pushed_at") or "", wiki=bool(d.get("has_wiki", False)),
+            pushed_at=d.get("pushed_at") or "", stars=int(d.get("stargazers_count") or 0),
         )
 
     def _graphql_stream(self, owner: OwnerRef):
@@ -472,7 +486,8 @@ class GitHubProvider(Provider):
             topics=tuple(t["topic"]["name"] for t in ((n.get("repositoryTopics") or {}).get("nodes") or [])),
             language=(n.get("primaryLanguage") or {}).get("name"),
             size_kb=int(n.get("diskUsage") or 0), marker=n.get("pushedAt") or "",
-            wiki=bool(n.get("hasWikiEnabled")),
+            wiki=bool(n.get("hasWikiEnabled")), pushed_at=n.get("pushedAt") or "",
+            stars=int(n.get("stargazerCount") or 0),
         )
 
     # --- gists (extras.py) ------------------------------------------------------------

@@ -156,7 +156,8 @@ class GitLabProvider(Provider):
                               "give the instance URL, e.g. https://gitlab.com" % self.cfg.api_url)
 
     def _resolve(self, owner: OwnerRef):
-        """("group", path, params, total) or ("user", path, params, None).
+        """("group", path, params, total) or ("user", path, params, None);
+        "user" stands for every keyset listing (user projects, the whole instance).
 
         For a group, the first request is a one-project page of the listing
         itself: it proves the group exists and tells the total (X-Total),
@@ -164,10 +165,21 @@ class GitLabProvider(Provider):
         GitLab leaves the totals out; the walk then knows only that there
         are more than 10,000 and finds the end itself.
         """
+        if owner.kind == "all":
+            # The whole instance (every project the token can see; all of them for
+            # an admin): keyset pagination over /projects, ordered by id, so a
+            # listing of hundreds of thousands of projects never meets the offset
+            # cap and projects created meanwhile land after the end.
+            return "user", "/projects", {"pagination": "keyset", "order_by": "id", "sort": "asc",
+                                         "per_page": self.cfg.per_page}, None
+        if owner.kind == "starred":
+            return self._resolve_starred(owner)
         path = quote(owner.name, safe="")
         if owner.kind in ("auto", "group"):
             list_path = "/groups/%s/projects" % path
-            params = {"include_subgroups": "true", "with_shared": "false",
+            # with_shared: GitLab's own default is true; ours is false, so that a
+            # group lists its own projects unless the user asks for the shared ones.
+            params = {"include_subgroups": "true", "with_shared": "true" if self.cfg.with_shared else "false",
                       "order_by": "id", "sort": "asc", "per_page": self.cfg.per_page}
             try:
                 response, data = self._request(list_path, dict(params, per_page=1, page=1),
@@ -193,6 +205,24 @@ class GitLabProvider(Provider):
         return "user", "/users/%d/projects" % int(users[0]["id"]), {
             "pagination": "keyset", "order_by": "id", "sort": "asc", "per_page": self.cfg.per_page}, None
 
+    def _resolve_starred(self, owner: OwnerRef):
+        """/users/:id/starred_projects (no owner: the token's user, from GET /user).
+        Offset pages only (GitLab offers no keyset there): the reverse walk, by id,
+        placed by X-Total from a one-project page, as for groups."""
+        if owner.name:
+            users = self._request("/users", {"username": owner.name}, "GET /users?username=%s" % owner.name)[1]
+            if not users:
+                self._check_api()
+                raise NotFoundError("user %r was not found on GitLab at %s: with owner_kind starred, owners are "
+                                    "user names" % (owner.name, self.cfg.api_url))
+            user_id = int(users[0]["id"])
+        else:
+            user_id = int(self._request("/user", None, "GET /user")[1]["id"])
+        list_path = "/users/%d/starred_projects" % user_id
+        params = {"order_by": "id", "sort": "asc", "per_page": self.cfg.per_page}
+        response, data = self._request(list_path, dict(params, per_page=1, page=1), "GET %s" % list_path)
+        return "group", list_path, params, self._total(response, data)
+
     @staticmethod
     def _total(response, data) -> Optional[int]:
         """X-Total, or None when GitLab left it out. With nothing on the one-item
@@ -210,7 +240,8 @@ class GitLabProvider(Provider):
             return self._follow_next(owner, path, params)
         per_page = int(params["per_page"])
         # last_activity_at moves at most once an hour (ACTIVITY_LAG): look back that much further.
-        since = self.changed_since(owner, total, ACTIVITY_LAG)
+        # Stars have no changed-first order: a new star on a quiet project would wait for a full listing.
+        since = self.changed_since(owner, total, ACTIVITY_LAG) if owner.kind != "starred" else None
         if since is not None:
             return self._changed_first(owner, path, dict(params, order_by="last_activity_at", sort="desc"),
                                        since), 1, total
@@ -293,6 +324,7 @@ class GitLabProvider(Provider):
             visibility=p.get("visibility") or "public", empty=bool(p.get("empty_repo", False)),
             topics=tuple(p.get("topics") or p.get("tag_list") or ()), language=None,
             size_kb=0, marker=p.get("last_activity_at") or "", wiki=wiki_enabled(p),
+            pushed_at=p.get("last_activity_at") or "", stars=int(p.get("star_count") or 0),
         )
 
     # --- snippets (extras.py) ---------------------------------------------------------
