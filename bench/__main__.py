@@ -25,7 +25,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Optional
 
-from . import journal_timing, listing_bench, report, scenarios
+from . import clone_bench, journal_timing, listing_bench, memory_bench, report, scenarios
 from .measure import REPO_ROOT, hermetic_env
 
 DEFAULT_RESULTS = os.path.join(REPO_ROOT, "bench", "results", "latest.json")
@@ -46,7 +46,9 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser.add_argument("--pushes", type=int, default=10, help="pushes before the last re-sync (default 10)")
     parser.add_argument("--concurrency", type=int, default=8, help="C for bulk_clone and xargs -P (default 8)")
     parser.add_argument("--quick", action="store_true", help="sizes / 10: listing 100,1000; clone 100; sync 1000")
-    parser.add_argument("--skip", default="", help="comma list of listing,resync,clone,sync,journal to leave out")
+    parser.add_argument("--memory-sizes", default="1000,10000,100000",
+                        help="peak RSS of the doors at these sizes (default 1000,10000,100000; bench/memory_bench.py)")
+    parser.add_argument("--skip", default="", help="comma list of listing,resync,clone,sync,journal,memory to leave out")
     parser.add_argument("--no-naive", action="store_true", help="leave out the naive PyGithub baseline")
     parser.add_argument("--results", default=DEFAULT_RESULTS, help="where to write the JSON (default %(default)s)")
     parser.add_argument("--workdir", default=None, help="scratch folder (default: a new temp folder)")
@@ -54,9 +56,11 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.quick:
         args.listing_sizes, args.clone_size, args.sync_size, args.journal_size = "100,1000", 100, 1000, 1000
+        args.memory_sizes = "100,1000,10000"
     args.listing = sorted({int(s) for s in args.listing_sizes.split(",") if s.strip()})
     args.api_list = [a.strip() for a in args.apis.split(",") if a.strip()]
     args.skipped = {s.strip() for s in args.skip.split(",") if s.strip()}
+    args.memory = sorted({int(s) for s in args.memory_sizes.split(",") if s.strip()})
     return args
 
 
@@ -138,7 +142,7 @@ def run(args: argparse.Namespace, out=sys.stdout) -> Dict[str, Any]:
     out.flush()
     log("starting the forge (%s) in %s" % (", ".join(specs), workdir))
     forge = ForgeProcess(specs=specs, root=os.path.join(workdir, "forge"))
-    listing_rows = clone = sync = None
+    listing_rows = clone = sync = memory = None
     try:
         forge.start()
         data["forge_build_seconds"] = forge._info.get("build_seconds")
@@ -165,6 +169,7 @@ def run(args: argparse.Namespace, out=sys.stdout) -> Dict[str, Any]:
             clone = scenarios.timed(scenarios.first_clone, ctx, args.clone_size, rounds=args.clone_rounds)
             data["first_clone"] = clone
             out.write(report.clone_section(clone) + "\n\n")
+            out.write(clone_bench.section(clone) + "\n\n")
             out.flush()
             if not args.keep:
                 for index in range(args.clone_rounds):
@@ -177,6 +182,13 @@ def run(args: argparse.Namespace, out=sys.stdout) -> Dict[str, Any]:
             out.flush()
     finally:
         forge.stop()
+    try:
+        if "memory" not in args.skipped:
+            memory = memory_bench.run_standalone(workdir, args.memory, log=log)
+            data["memory"] = memory
+            out.write(memory_bench.section(memory) + "\n\n")
+            out.flush()
+    finally:
         if not args.keep and not args.workdir:
             shutil.rmtree(workdir, ignore_errors=True)
     if "journal" not in args.skipped:
@@ -188,6 +200,7 @@ def run(args: argparse.Namespace, out=sys.stdout) -> Dict[str, Any]:
     share = _others_share(cpu_before, _cpu_seconds(), data["total_seconds"])
     data["machine"]["cpu_share_of_other_work"] = None if share is None else round(share, 3)
     items = report.targets(listing_rows, clone, sync)
+    items += (clone_bench.targets(clone) if clone else []) + (memory_bench.targets(memory) if memory else [])
     out.write(report.summary_section(items) + "\n")
     out.write(_busy_warning(share))
     out.write("total %.0f s; results in %s\n" % (data["total_seconds"], args.results))

@@ -38,7 +38,8 @@ from .lfs import check_git_lfs
 from .gitprocess import GitInterrupted
 from .access import RunnerPool, RunnerSettings
 from .gitrunner import allow_git_again, terminate_all_git
-from .journal import Journal, default_path
+from .idset import IdSet
+from .journal import Entry, Journal, default_path
 from .layout import RESERVED_PREFIX, PathError, render_path, resolve, validate_template
 from .listing import Listing, make_listing
 from .listing_cache import ListingCache, cache_dir_for
@@ -55,7 +56,7 @@ from .repo import Repo
 from .report import INTERRUPTED, NOT_ATTEMPTED, RepoReport, RunReport, report_path_for
 from .selection import Selection, check_for_provider, compile_selection
 from .strategies import SyncOptions
-from .sync import sync_repo
+from .sync import LeftoverSweeper, sync_repo
 
 TEMP_DIRNAME = RESERVED_PREFIX + "tmp"
 
@@ -437,8 +438,13 @@ class _Run:
         self._journal_broken = False
         self.access = forge_pool(spec.forge, listing.provider.git_auth(), self.s)
         self._work: "queue.Queue[Any]" = queue.Queue(maxsize=max(2, self.s.concurrency * 2))
-        self._seen: Set[str] = set()
+        # What the planner saw, for _handle_gone: ids (8 bytes each, idset.py) and
+        # the few "provider:host" prefixes of their keys, not 10^5 key strings.
+        self._seen = IdSet()
+        self._seen_prefixes: Set[str] = set()
+        self._seen_extras: Set[str] = set()
         self._planner_error: Optional[BaseException] = None
+        self._sweeper = LeftoverSweeper()
         self.gone_pending = 0
         self._started = time.monotonic()
 
@@ -450,9 +456,8 @@ class _Run:
             return os.path.isfile(os.path.join(target, "HEAD"))
         return os.path.lexists(os.path.join(target, ".git"))
 
-    def _is_unchanged(self, repo: Repo, rel: str, journal: Journal) -> bool:
+    def _is_unchanged(self, repo: Repo, rel: str, entry: Optional[Entry]) -> bool:
         """True when no git process is needed: the forge's marker says nothing moved."""
-        entry = journal.get(repo.key)
         if entry is None or entry.path != rel or not self._present(rel):
             return False
         if not self.s.options.plan.touches_existing:
@@ -472,7 +477,11 @@ class _Run:
             for repo in self._items():
                 if self._stopping():
                     return
-                self._seen.add(repo.key)
+                if repo.kind == "repo":
+                    self._seen.add(repo.id)
+                    self._seen_prefixes.add(repo.key.rpartition(":")[0])
+                else:
+                    self._seen_extras.add(repo.key)      # wikis, gists, snippets: off by default
                 self.progress.planned()
                 try:
                     rel = render_path(self.s.gists_path_template if repo.kind in GIST_KINDS else self.s.path_template,
@@ -480,12 +489,13 @@ class _Run:
                 except PathError as exc:
                     self._finish(repo, "", SyncResult(Outcome.FAILED, None, str(exc)))
                     continue
-                if journal is not None and self._is_unchanged(repo, rel, journal):
-                    self._finish(repo, rel, SyncResult(Outcome.UNCHANGED, journal.get(repo.key).head,
+                # One read of the journal per repository (each is a pread, journal.py).
+                known = journal.get(repo.key) if journal is not None else None
+                if self._is_unchanged(repo, rel, known):
+                    self._finish(repo, rel, SyncResult(Outcome.UNCHANGED, known.head,
                                                        "unchanged on the forge since the last sync"))
                     continue
                 if self.s.check_mode:
-                    known = journal.get(repo.key) if journal is not None else None
                     self._finish(repo, rel, self._would(rel, known.head if known is not None else None))
                     continue
                 self._hand_over(repo, rel)
@@ -582,7 +592,7 @@ class _Run:
                     result = sync_wiki(runner, target, url, self.s.options, temp_dir=self.s.temp_dir)
                 else:
                     result = sync_repo(runner, target, url, repo.default_branch, self.s.options,
-                                       temp_dir=self.s.temp_dir)
+                                       temp_dir=self.s.temp_dir, sweeper=self._sweeper)
         except GitInterrupted:
             result = SyncResult(Outcome.FAILED, None, INTERRUPTED + "; a re-run starts it again")
         except BulkCloneError as exc:   # PathError included: a name that would leave dest
@@ -805,6 +815,13 @@ class _Run:
         path = (full_path or "").lower()
         return any(path.startswith(o.name.lower().strip("/") + "/") for o in self.spec.owners)
 
+    def _planned(self, key: str) -> bool:
+        """Whether this run's listing selected the repository (or extra) of a journal key."""
+        prefix, _sep, repo_id = key.rpartition(":")
+        if repo_id.isdigit():
+            return prefix in self._seen_prefixes and int(repo_id) in self._seen
+        return key in self._seen_extras
+
     def _extra_kept(self, key: str, extra_id: str) -> Optional[str]:
         """Why an extra's journal entry (wiki-42, gist-abc, snippet-7) is kept
         although this run did not sync it, or None when it is gone upstream."""
@@ -813,7 +830,7 @@ class _Run:
             if not self.s.wikis:
                 return "wikis is off in this run, kept"
             parent = "%s:%s" % (key.rpartition(":")[0], ref)
-            if ref.isdigit() and parent not in self._seen:
+            if ref.isdigit() and not self._planned(parent):
                 return "its repository was not selected, kept" if self.listing.saw(int(ref)) else None
             return None
         if kind in GIST_KINDS and not self.s.gists:
@@ -823,7 +840,7 @@ class _Run:
     def _handle_gone(self, journal: Journal) -> None:
         """Journal entries this run did not sync: confirmed gone, or merely not selected."""
         candidates = []
-        for key in [k for k in journal.keys() if k not in self._seen]:
+        for key in [k for k in journal.keys() if not self._planned(k)]:
             entry = journal.get(key)
             repo_id = key.rpartition(":")[2]
             info: Dict[str, Any] = {"key": key, "full_path": entry.full_path, "path": entry.path}

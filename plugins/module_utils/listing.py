@@ -17,10 +17,11 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, Optional, Sequence, Tuple
 
 from .config import ForgeConfig, OwnerRef
 from .errors import Interrupted
+from .idset import IdSet
 from .limiter import Limiter
 from .listing_cache import ListingCache, OwnerState
 from .providers.base import OwnerStream, Provider
@@ -128,7 +129,7 @@ class Listing:
         self.owners = tuple(owners)
         self.selection = selection
         self.counts = ListingCounts()
-        self._seen: Set[int] = set()
+        self._seen = IdSet()          # 8 bytes per id, not ~70 (idset.py)
         self._opened: Dict[int, OwnerStream] = {}
         self.complete = False
         self.expected: Optional[int] = None

@@ -29,7 +29,7 @@ from bench.__main__ import parse_args, run  # noqa: E402
 def test_bench_runs_end_to_end_at_toy_sizes(tmp_path):
     results = tmp_path / "latest.json"
     args = parse_args(["--listing-sizes", "5,120", "--clone-size", "12", "--sync-size", "40", "--pushes", "3",
-                       "--journal-size", "50", "--concurrency", "4", "--results", str(results),
+                       "--journal-size", "50", "--concurrency", "4", "--memory-sizes", "20,60", "--results", str(results),
                        "--workdir", str(tmp_path / "work")])
     out = io.StringIO()
     data = run(args, out=out)
@@ -52,6 +52,12 @@ def test_bench_runs_end_to_end_at_toy_sizes(tmp_path):
         assert row["error"] is None and row["clones"] == clone["selected"], row
         assert row["git_requests"] > 0
     assert clone["ratio"] is not None
+    assert "FIRST CLONE, figure by figure" in text
+
+    memory = data["memory"]
+    assert {(r["door"], r["size"]) for r in memory["rows"]} == {(d, s) for d in ("module", "console") for s in (20, 60)}
+    assert all(r["error"] is None and r["rss_mb"] > 5 for r in memory["rows"]), memory["rows"]
+    assert 0 < memory["journal"]["journal (JSON lines)"]["entries"] <= 60
 
     sync = data["sync"]
     selected = sync["selected"]

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -267,3 +269,77 @@ def test_compact_keeps_one_line_per_live_repo_atomically(tmp_path):
     with Journal.open(path, readonly=True) as j:
         assert {k: v for k, v in j.items() if k != "new"} == before
         assert j.get("k20").marker == "round-4"
+
+
+def test_index_matches_a_model_through_reopen_compact_and_torn_tail(tmp_path):
+    """The index keeps only where each line is: whatever is recorded, forgotten,
+    re-recorded, compacted, cut by a crash or reopened, get() answers as a dict of
+    the last records would (ids out of order, keys that are not ids included)."""
+    path = tmp_path / "j.jsonl"
+    rng = random.Random(11)
+    model = {}
+    keys = ["github:h:%d" % rng.randrange(1, 10 ** 9) for _i in range(3000)] + ["gitlab:g:7", "odd-key", "github:h:007"]
+    keys += ["bitbucket:b:%d" % (2 ** 63 - 1), "bitbucket:b:%d" % 2 ** 63, "bitbucket:b:%d" % (2 ** 62 + 5)]
+
+    def check(j):
+        assert len(j) == len(model)
+        assert sorted(j.keys()) == sorted(model)
+        for key in keys[::7] + keys[-3:]:
+            e = j.get(key)
+            assert (e.marker if e else None) == model.get(key), key
+
+    with Journal.open(path) as j:
+        for step in range(6000):
+            key = rng.choice(keys)
+            if rng.random() < 0.1:
+                j.forget(key)
+                model.pop(key, None)
+            else:
+                j.record(key, **dict(fields(step), marker="m%d" % step))
+                model[key] = "m%d" % step
+        check(j)
+        j.compact()
+        check(j)
+        j.record(keys[0], **dict(fields(0), marker="after-compact"))
+        model[keys[0]] = "after-compact"
+    with Journal.open(path, readonly=True) as j:
+        check(j)
+    with open(path, "ab") as fh:              # a crash in the middle of a line
+        fh.write(b'{"key":"github:h:1","marker":"to')
+    with Journal.open(path) as j:
+        check(j)
+        j.record("github:h:1", **dict(fields(1), marker="after-crash"))
+        model["github:h:1"] = "after-crash"
+        keys.append("github:h:1")
+        check(j)
+    with Journal.open(path, readonly=True) as j:
+        check(j)
+
+
+def test_compacted_journal_is_in_id_order(tmp_path):
+    """Compaction writes ids ascending, so the next open appends them onto the index."""
+    path = tmp_path / "j.jsonl"
+    with Journal.open(path) as j:
+        for ident in (50, 3, 900, 12):
+            j.record("github:h:%d" % ident, **fields(ident))
+        j.compact()
+    assert [json.loads(x)["key"] for x in lines_of(path)[1:-1]] == ["github:h:%d" % i for i in (3, 12, 50, 900)]
+
+
+def test_open_journal_holds_no_entries_in_memory(tmp_path):
+    """Issue 13 point 2: memory stays flat with the journal's size. The index
+    keeps ~16 bytes per repository (idset.py), not the entries (~640 bytes
+    each when they were held in a dict)."""
+    path = tmp_path / "j.jsonl"
+    n = 20000
+    with Journal.open(path) as j:
+        for i in range(n):
+            j.record("github:github.com:%d" % (1000000 + 7 * i), **fields(i))
+    tracemalloc.start()
+    try:
+        with Journal.open(path, readonly=True) as j:
+            held, _peak = tracemalloc.get_traced_memory()
+            assert len(j) == n and j.get("github:github.com:1000007").path == "acme/repo-1"
+    finally:
+        tracemalloc.stop()
+    assert held < 40 * n, "%d bytes per entry" % (held // n)
