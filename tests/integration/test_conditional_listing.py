@@ -14,7 +14,10 @@ Against the local forge's GitHub REST (ETag/304 as GitHub documents it, a
 - count mismatch: a repository added or deleted changes the owner's count,
   which makes the run list in full (and only then is a deletion seen);
 - renamed repositories keep the count: seen by the next full listing, at
-  most full_listing_interval later (0: at once).
+  most full_listing_interval later (0: at once); so do archive flips (GitHub
+  moves updated_at, not pushed_at, when a repository is archived).
+Transfers are deletions and additions to the owners' listings: the count
+check catches them in the run that follows.
 """
 
 from __future__ import annotations
@@ -105,6 +108,23 @@ def test_a_rename_keeps_the_count_and_is_seen_by_the_next_full_listing(fresh_for
     full = sync(forge, dest, per_page=5, full_listing_interval=0)
     assert set(full.listing["listing_modes"].values()) == {"full"}
     assert (dest / new).is_dir()
+
+
+def test_an_archive_flip_is_seen_by_the_next_full_listing(fresh_forge, hermetic_git, tmp_path):
+    forge = fresh_forge(["github:%s:20" % OWNER])
+    dest = tmp_path / "src"
+    sync(forge, dest, per_page=5, archived="exclude")
+    old = min(forge.repos("github", OWNER), key=lambda r: (r["marker"], r["id"]))["full_path"]
+    assert (dest / old).is_dir()
+    forge.archive_repos("github", [old])
+    changed = sync(forge, dest, per_page=5, archived="exclude")
+    assert set(changed.listing["listing_modes"].values()) == {"changed"}    # same count, no push: not seen yet
+    assert old not in [g["full_path"] for g in changed.gone.items]
+    full = sync(forge, dest, per_page=5, archived="exclude", full_listing_interval=0)
+    assert set(full.listing["listing_modes"].values()) == {"full"}
+    kept = {g["full_path"]: g for g in full.gone.items}
+    assert old in kept and "not selected" in str(kept[old]), kept           # archived now: kept, never pruned
+    assert (dest / old).is_dir()
 
 
 def test_gitlab_group_resync_lists_recent_activity_first_and_stops(fresh_forge, hermetic_git, tmp_path):
