@@ -47,7 +47,7 @@ DEFAULT_MAX_ROWS = 100
 MAX_CELL_CHARS = 300
 
 OUTCOME_ICONS = {"cloned": "🆕", "updated": "🔄", "unchanged": "✔️", "skipped": "⏭️", "failed": "❌",
-                 "would clone": "🆕", "would update": "🔄"}
+                 "gone": "🗑️", "would clone": "🆕", "would update": "🔄"}
 
 
 def md_cell(value: Any, limit: int = MAX_CELL_CHARS) -> str:
