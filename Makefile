@@ -27,7 +27,8 @@ $(VENV)/.stamp: pyproject.toml requirements.txt
 
 test: venv
 	$(MAKE) --no-print-directory lint
-	$(PY) -m pytest -q -p no:cacheprovider tests/unit tests/integration
+	$(PY) -m pytest -q -p no:cacheprovider -n 2 --dist loadfile -m 'not serial' tests/unit tests/integration
+	$(PY) -m pytest -q -p no:cacheprovider -m serial tests/integration
 	$(MAKE) --no-print-directory sanity
 	$(MAKE) --no-print-directory molecule
 

@@ -27,6 +27,9 @@ import pytest
 
 from bulk_clone_support import engine_config, engine_process, outcomes, run
 
+# Not beside other tests (make test runs the rest in parallel): it reads the argv of every process on the machine.
+pytestmark = pytest.mark.serial
+
 TOKEN = "ghp_Zx9SecretBulkCloneToken4711abcdef"
 BASIC = base64.b64encode(("x-access-token:" + TOKEN).encode()).decode()
 FORMS = (TOKEN, BASIC, TOKEN[4:20])

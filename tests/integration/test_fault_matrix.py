@@ -24,6 +24,9 @@ from bench import faults
 from bench.fault_lab import TOKEN
 from bench.fault_scenarios import Scenario, baseline
 
+# Not beside other tests (make test runs the rest in parallel): its token checks read the argv of every process on the machine.
+pytestmark = pytest.mark.serial
+
 
 @pytest.fixture
 def restore_environ():

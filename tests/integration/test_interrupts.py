@@ -30,6 +30,9 @@ import pytest
 from ansible_support import ansible_env
 from bulk_clone_support import run
 
+# Not beside other tests (make test runs the rest in parallel): it looks for module processes by name in all of /proc.
+pytestmark = pytest.mark.serial
+
 STALL = {"kind": "stall_pack", "service": "git", "seconds": 120, "times": -1}
 
 
