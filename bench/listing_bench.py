@@ -36,6 +36,7 @@ import urllib.request
 from typing import Any, Callable, Dict, List, Optional
 
 DEFAULT_SIZES = "1000,10000,100000"
+RTT = 0.05          # seconds a listing page spends on the network in the round-trip rows
 
 
 def _listing(api_url: str, owner: str, token: str, cache_dir: Optional[str]):
@@ -95,8 +96,28 @@ def section(forge: Any, token: str, sizes: List[int], owners: Dict[int, str], wo
         rows.append({"size": size, "expected_full_requests": math.ceil(size / 100) + 1,
                      "sequential": sequential, "at_once": at_once, "resync": resync})
         shutil.rmtree(cache, ignore_errors=True)
+    # The same first listings with a network's round trip: the local forge answers a page in a few
+    # milliseconds of its own CPU, which on 2 cores is the whole cost, so reading pages at once has
+    # nothing to overlap; a real forge's page costs a round trip and the forge's time, which pages
+    # read at once do overlap. The forge's "slow" fault holds every listing page for RTT seconds.
+    rtt_rows = []
+    for size in sizes:
+        owner = owners[size]
+        cache = os.path.join(workdir, "listing-cache-rtt-%d" % size)
+        shutil.rmtree(cache, ignore_errors=True)
+        forge.inject({"kind": "slow", "service": "github", "path": r"/orgs/%s/repos" % owner,
+                      "seconds": RTT, "times": -1})
+        try:
+            log("listing %d with a %d ms round trip: one page at a time ..." % (size, RTT * 1000))
+            sequential = _run(forge, owner, token, None, finish=False)
+            log("listing %d with a %d ms round trip: pages at once ..." % (size, RTT * 1000))
+            at_once = _run(forge, owner, token, cache, finish=False)
+        finally:
+            forge.clear_faults()
+            shutil.rmtree(cache, ignore_errors=True)
+        rtt_rows.append({"size": size, "rtt": RTT, "sequential": sequential, "at_once": at_once})
     forge.reset_rate_limits()                               # what follows gets the forge's usual budget
-    return {"rows": rows}
+    return {"rows": rows, "rtt_rows": rtt_rows}
 
 
 def render(data: Dict[str, Any]) -> str:
@@ -107,6 +128,11 @@ def render(data: Dict[str, Any]) -> str:
         seq, once = row["sequential"], row["at_once"]
         ratio = once["seconds"] / seq["seconds"] if seq["seconds"] else float("nan")
         lines.append("  %8d  %12.2f  %12.2f  %6.2fx" % (row["size"], seq["seconds"], once["seconds"], ratio))
+    for row in data.get("rtt_rows") or []:
+        seq, once = row["sequential"], row["at_once"]
+        ratio = once["seconds"] / seq["seconds"] if seq["seconds"] else float("nan")
+        lines.append("  %8d  %12.2f  %12.2f  %6.2fx  (each page %d ms on the network)" % (
+            row["size"], seq["seconds"], once["seconds"], ratio, row["rtt"] * 1000))
     lines += ["  no-op re-sync listing: before (full, unconditional) vs now (conditional, changed-first);"
               " goal at 10,000: <= 3 requests, 0 budget",
               "  %8s  %17s  %17s  %13s  %s" % ("N", "requests bef/now", "budget bef/now", "seconds b/n", "304s")]
