@@ -64,6 +64,22 @@ def _item_id(item: Any) -> Hashable:
     return item.id
 
 
+def _new_items(page: Page, stats: PageStats, key: Callable[[Any], Hashable],
+               seen: Set[Hashable]) -> Iterator[Any]:
+    """A page's items not seen before, counted in stats (both readers:
+    Paginator one page ahead, PagesAtOnce several at a time)."""
+    stats.pages += 1
+    stats.bytes += page.raw_bytes or 0
+    for item in page.items:
+        ident = key(item)
+        if ident in seen:
+            stats.duplicates += 1
+            continue
+        seen.add(ident)
+        stats.items += 1
+        yield item
+
+
 @dataclass
 class _Shared:
     """State the fetching thread and the reader both touch."""
@@ -125,18 +141,9 @@ class Paginator(Generic[Item]):
                     return
                 if kind == _ERROR:
                     raise payload
-                self.stats.pages += 1
-                self.stats.bytes += payload.raw_bytes or 0
-                items, payload = payload.items, None
-                for item in items:
-                    key = self._key(item)
-                    if key in seen:
-                        self.stats.duplicates += 1
-                        continue
-                    seen.add(key)
-                    self.stats.items += 1
-                    yield item
-                items = None
+                page, payload = payload, None
+                yield from _new_items(page, self.stats, self._key, seen)
+                page = None
         finally:
             self.close()
 
@@ -291,16 +298,7 @@ class PagesAtOnce(Generic[Item]):
                 following = next(numbers, None)
                 if following is not None:
                     pending.append(pool.submit(self._fetch, following))
-                self.stats.pages += 1
-                self.stats.bytes += page.raw_bytes or 0
-                for item in page.items:
-                    ident = self._key(item)
-                    if ident in seen:
-                        self.stats.duplicates += 1
-                        continue
-                    seen.add(ident)
-                    self.stats.items += 1
-                    yield item
+                yield from _new_items(page, self.stats, self._key, seen)
         finally:
             for future in pending:
                 future.cancel()

@@ -424,23 +424,29 @@ class GitHubRest:
             "user_repositories_url": api + "/users/{user}/repos{?type,page,per_page,sort}",
         })
 
-    def _user(self, req: Request, who: Optional[Principal]) -> Response:
+    @staticmethod
+    def _refuse_unless_a_user(who: Optional[Principal]) -> Optional[Response]:
+        """The /user endpoints: 401 without a token, 403 for an App installation (it has no user)."""
         if who is None:
             return json_response(401, {"message": "Requires authentication", "documentation_url": DOCS})
         if who.kind == "installation":
             return json_response(403, {"message": "Resource not accessible by integration",
                                        "documentation_url": DOCS})
+        return None
+
+    def _user(self, req: Request, who: Optional[Principal]) -> Response:
+        refused = self._refuse_unless_a_user(who)
+        if refused is not None:
+            return refused
         owner = self.state.ensure_owner("github", "user", who.login)
         data = self.user_json(req.base, owner)
         data["id"] = owner.id
         return json_response(200, data)
 
     def _user_repos(self, req: Request, who: Optional[Principal]) -> Response:
-        if who is None:
-            return json_response(401, {"message": "Requires authentication", "documentation_url": DOCS})
-        if who.kind == "installation":
-            return json_response(403, {"message": "Resource not accessible by integration",
-                                       "documentation_url": DOCS})
+        refused = self._refuse_unless_a_user(who)
+        if refused is not None:
+            return refused
         kind = req.arg("type")
         visibility = req.arg("visibility")
         affiliation = req.arg("affiliation")
@@ -501,11 +507,9 @@ class GitHubRest:
         return self._starred_listing(req, who, owner, "/user/%d/starred" % owner.id)
 
     def _user_starred(self, req: Request, who: Optional[Principal]) -> Response:
-        if who is None:
-            return json_response(401, {"message": "Requires authentication", "documentation_url": DOCS})
-        if who.kind == "installation":
-            return json_response(403, {"message": "Resource not accessible by integration",
-                                       "documentation_url": DOCS})
+        refused = self._refuse_unless_a_user(who)
+        if refused is not None:
+            return refused
         owner = self.state.ensure_owner("github", "user", who.login)
         return self._starred_listing(req, who, owner, "/user/starred")
 
