@@ -72,3 +72,34 @@ def test_a_first_listing_into_a_dest_reads_pages_at_once_in_page_order(forge, tm
     assert read == walked and at_once.counts.listed == len(forge.repos(service, owner))
     assert set(at_once.modes.values()) == {"first"} and not at_once.full
     assert at_once.stats()["pages_at_once"] > 1 and sequential.stats()["pages_at_once"] == 0
+
+
+def test_the_module_progress_file_has_the_total_before_the_listing_ends(fresh_forge, hermetic_git, tmp_path):
+    """Issue 12 point 7 at the module's door (progress_file): every listing page is held back a
+    second, and the first progress file already carries the forge's count as its total."""
+    import json
+    import threading
+    from bulk_clone_support import FAST_GIT, forge_kwargs
+    from bulk_clone_engine import job
+
+    forge = fresh_forge(["github:acme:250"])
+    total = len(forge.repos("github", "acme"))
+    forge.inject({"kind": "slow", "service": "github", "path": r"/orgs/acme/repos", "seconds": 1, "times": -1})
+    progress = tmp_path / "progress.json"
+    values = dict(forge_kwargs(forge), owners=["acme"], dest=str(tmp_path / "src"), progress_file=str(progress),
+                  per_page=100, **FAST_GIT)
+    done = threading.Event()
+    runner = threading.Thread(target=lambda: (job.run_job(job.build_job(values, check_mode=True, environ={})),
+                                              done.set()))
+    runner.start()
+    first = None
+    try:
+        while first is None and not done.is_set():
+            if progress.exists():
+                first = json.loads(progress.read_text())
+            done.wait(0.02)
+    finally:
+        runner.join(120)
+    assert first is not None, "no progress file while the listing was held back"
+    assert first["expected"] == total and first["total"] == total, first
+    assert first["done"] < total, first                         # written before the listing ended
